@@ -1,0 +1,46 @@
+import { safeGet, typeName } from './safe.js';
+
+/** How far we follow `cause` links: deep enough for real chains, bounded for hostile ones. */
+export const MAX_CHAIN = 32;
+const MAX_AGGREGATE_MEMBERS = 10;
+
+export interface ChainLink {
+  value: unknown;
+  /** `cause` for Error.cause links, `aggregate` for AggregateError members. */
+  via: 'root' | 'cause' | 'aggregate';
+  depth: number;
+}
+
+/**
+ * The cause chain of a thrown value, root first: follows `cause` and AggregateError `errors`,
+ * stops at cycles and after MAX_CHAIN links, and never throws (hostile getters read as absent).
+ */
+export function causeChain(value: unknown, limit = MAX_CHAIN): ChainLink[] {
+  const out: ChainLink[] = [];
+  const seen = new Set<unknown>();
+  const visit = (v: unknown, via: ChainLink['via'], depth: number) => {
+    if (out.length >= limit || v === undefined || seen.has(v)) return;
+    seen.add(v);
+    out.push({ value: v, via, depth });
+    const members = aggregateMembers(v);
+    for (const m of members) visit(m, 'aggregate', depth + 1);
+    visit(safeGet(v, 'cause'), 'cause', depth + 1);
+  };
+  try {
+    visit(value, 'root', 0);
+  } catch {
+    // A Proxy's `has`/`ownKeys` trap can throw in surprising places; keep what we have.
+  }
+  return out;
+}
+
+export function aggregateMembers(value: unknown): unknown[] {
+  if (typeName(value) !== 'AggregateError') return [];
+  const errors = safeGet(value, 'errors');
+  if (!Array.isArray(errors)) return [];
+  try {
+    return errors.slice(0, MAX_AGGREGATE_MEMBERS);
+  } catch {
+    return [];
+  }
+}

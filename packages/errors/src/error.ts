@@ -1,0 +1,187 @@
+import { faultlineConfig } from './config.js';
+import { redactBounded, redactValue } from './redact.js';
+import {
+  type ErrorCategory,
+  isErrorCategory,
+  isSeverity,
+  isValidCode,
+  lookupErrorCode,
+  type Severity,
+  specFor,
+} from './taxonomy.js';
+
+// A brand in the global symbol registry: two copies of this package (or two realms of it)
+// recognise each other's errors, which `instanceof` cannot do.
+const BRAND = Symbol.for('faultline.error');
+
+export interface FaultlineErrorOptions {
+  code: string;
+  message?: string;
+  cause?: unknown;
+  details?: Record<string, unknown>;
+  retryAfterMs?: number;
+  correlationId?: string;
+  severity?: Severity;
+  retryable?: boolean;
+  service?: string;
+  /** Only for codes this process has not registered (errors decoded from another service). */
+  category?: ErrorCategory;
+  /** Capture a stack even when the code's spec says not to (or skip one when it says to). */
+  captureStack?: boolean;
+  /** Decoded from the wire: raised by another service. */
+  remote?: boolean;
+  /** The class of the thrown value this error was built from (exception.type); defaults to the error's name. */
+  exceptionType?: string;
+  /** Reuse this stack (the original thrown Error's) instead of capturing a new one. */
+  stack?: string;
+}
+
+export interface FaultlineErrorJSON {
+  name: 'FaultlineError';
+  code: string;
+  category: ErrorCategory;
+  severity: Severity;
+  retryable: boolean;
+  message: string;
+  details: Record<string, unknown>;
+  retryAfterMs?: number;
+  correlationId?: string;
+  service?: string;
+  remote?: boolean;
+  exceptionType?: string;
+  cause?: FaultlineErrorJSON | { name: string; message: string };
+  stack?: string;
+}
+
+const warnedCodes = new Set<string>();
+
+function warnUnregistered(code: string): void {
+  if (warnedCodes.has(code) || warnedCodes.size > 100) return;
+  warnedCodes.add(code);
+  process.emitWarning(
+    `error code '${code}' is not registered; call defineErrorCode('${code}', { category }) so its category and wire mapping are known`,
+    { code: 'FAULTLINE_ERR_UNREGISTERED_CODE', type: 'FaultlineWarning' },
+  );
+}
+
+export class FaultlineError extends Error {
+  override readonly name = 'FaultlineError';
+  readonly code: string;
+  readonly category: ErrorCategory;
+  readonly severity: Severity;
+  readonly retryable: boolean;
+  readonly details: Record<string, unknown>;
+  readonly retryAfterMs: number | undefined;
+  correlationId: string | undefined;
+  readonly service: string | undefined;
+  readonly remote: boolean;
+  readonly exceptionType: string;
+  declare readonly [BRAND]: true;
+
+  constructor(options: FaultlineErrorOptions) {
+    const requested = isValidCode(options?.code) ? options.code : 'unknown_error';
+    const spec = specFor(requested, isErrorCategory(options?.category) ? options.category : 'system');
+    if (
+      options?.remote !== true &&
+      !isErrorCategory(options?.category) &&
+      lookupErrorCode(requested) === undefined
+    ) {
+      warnUnregistered(requested);
+    }
+    const config = faultlineConfig();
+    const message = redactBounded(
+      typeof options?.message === 'string' ? options.message : requested.replace(/_/g, ' '),
+      config.maxMessageLength,
+    );
+    const capture = options?.captureStack ?? (options?.stack === undefined && spec.captureStack);
+    if (capture) {
+      super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
+    } else {
+      // Stackless: an operational error costs a fraction of `new Error()` (no frames captured).
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 0;
+      super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
+      Error.stackTraceLimit = limit;
+    }
+    if (typeof options?.stack === 'string') {
+      Object.defineProperty(this, 'stack', {
+        value: options.stack,
+        writable: true,
+        configurable: true,
+        enumerable: false,
+      });
+    }
+    this.code = requested;
+    this.category = spec.category;
+    this.severity = isSeverity(options?.severity) ? options.severity : spec.severity;
+    this.retryable = typeof options?.retryable === 'boolean' ? options.retryable : spec.retryable;
+    this.details =
+      options?.details === undefined ? {} : ((redactValue(options.details) as Record<string, unknown>) ?? {});
+    this.retryAfterMs = validRetryAfter(options?.retryAfterMs);
+    this.correlationId = typeof options?.correlationId === 'string' ? options.correlationId : undefined;
+    this.service = typeof options?.service === 'string' ? options.service : config.service;
+    this.remote = options?.remote === true;
+    this.exceptionType =
+      typeof options?.exceptionType === 'string' ? options.exceptionType : 'FaultlineError';
+    Object.defineProperty(this, BRAND, { value: true, enumerable: false });
+  }
+
+  /** Plain JSON for logs and debugging; redacted; the wire codecs decide what leaves the process. */
+  toJSON(): FaultlineErrorJSON {
+    return serialize(this, 0);
+  }
+}
+
+function validRetryAfter(value: unknown): number | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) return undefined;
+  return Math.min(Math.round(value), 86_400_000);
+}
+
+const MAX_JSON_CAUSES = 8;
+
+function serialize(err: FaultlineError, depth: number): FaultlineErrorJSON {
+  const json: FaultlineErrorJSON = {
+    name: 'FaultlineError',
+    code: err.code,
+    category: err.category,
+    severity: err.severity,
+    retryable: err.retryable,
+    message: err.message,
+    details: err.details,
+  };
+  if (err.retryAfterMs !== undefined) json.retryAfterMs = err.retryAfterMs;
+  if (err.correlationId !== undefined) json.correlationId = err.correlationId;
+  if (err.service !== undefined) json.service = err.service;
+  if (err.remote) json.remote = true;
+  if (err.exceptionType !== 'FaultlineError') json.exceptionType = err.exceptionType;
+  let cause: unknown;
+  try {
+    cause = err.cause;
+  } catch {
+    cause = undefined;
+  }
+  if (cause !== undefined && depth < MAX_JSON_CAUSES) {
+    if (isFaultlineError(cause)) json.cause = serialize(cause, depth + 1);
+    else json.cause = describeCause(cause);
+  }
+  return json;
+}
+
+function describeCause(cause: unknown): { name: string; message: string } {
+  try {
+    if (cause instanceof Error)
+      return { name: cause.name, message: redactBounded(String(cause.message), 1024) };
+  } catch {
+    // hostile cause
+  }
+  return { name: typeof cause, message: '[non-error cause]' };
+}
+
+export function isFaultlineError(value: unknown): value is FaultlineError {
+  if (value === null || typeof value !== 'object') return false;
+  try {
+    return (value as Record<symbol, unknown>)[BRAND] === true;
+  } catch {
+    return false;
+  }
+}

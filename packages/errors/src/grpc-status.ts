@@ -1,0 +1,296 @@
+import protobuf from 'protobufjs';
+import { causeChain } from './chain.js';
+import { faultlineConfig } from './config.js';
+import { FaultlineError } from './error.js';
+import { categoryForGrpcStatus, codeForGrpcStatus, grpcCodeFor } from './http-status.js';
+import { googleRpcDescriptor } from './proto/google-rpc.generated.js';
+import { safeGet, safeNumber, safeString, typeName } from './safe.js';
+import { isErrorCategory, isSeverity, isValidCode, lookupErrorCode, MAX_CODE_LENGTH } from './taxonomy.js';
+
+/** The metadata key (trailer) that carries a serialised google.rpc.Status. */
+export const GRPC_STATUS_DETAILS_KEY = 'grpc-status-details-bin';
+/** ErrorInfo.domain used when no service name is configured. */
+export const DEFAULT_ERROR_DOMAIN = 'faultline';
+
+const ANY_PREFIX = 'type.googleapis.com/';
+const root = protobuf.Root.fromJSON(googleRpcDescriptor as unknown as protobuf.INamespace);
+const Status = root.lookupType('google.rpc.Status');
+const ErrorInfo = root.lookupType('google.rpc.ErrorInfo');
+const RetryInfo = root.lookupType('google.rpc.RetryInfo');
+const DebugInfo = root.lookupType('google.rpc.DebugInfo');
+
+/** Anything larger is not decoded: grpc-js caps metadata at 8 KiB by default anyway. */
+const MAX_STATUS_BYTES = 64 * 1024;
+const MAX_DECODED_MESSAGE = 4_096;
+
+export interface GrpcStatusPayload {
+  /** gRPC status code. */
+  code: number;
+  /** The status message (the `grpc-message` trailer): safe for the caller to see. */
+  message: string;
+  /** Serialised google.rpc.Status, the value of the `grpc-status-details-bin` trailer. */
+  statusDetailsBin: Uint8Array;
+}
+
+export interface WireOptions {
+  /** Include debug details (stack, cause chain, details). Defaults to environment === 'development'. */
+  expose?: boolean;
+}
+
+/** AIP-193: ErrorInfo.reason is UPPER_SNAKE_CASE. */
+export function reasonForCode(code: string): string {
+  return code.toUpperCase();
+}
+
+/** Whether a message may leave the process: operational categories are meant for the caller. */
+export function safeMessage(err: FaultlineError, expose: boolean): string {
+  if (expose) return err.message;
+  switch (err.category) {
+    case 'validation':
+    case 'authentication':
+    case 'authorization':
+    case 'not_found':
+    case 'conflict':
+    case 'rate_limit':
+    case 'cancelled':
+    case 'timeout':
+      return err.message;
+    default:
+      return lookupErrorCode(err.code)?.description || err.code.replace(/_/g, ' ');
+  }
+}
+
+export function shouldExpose(options?: WireOptions): boolean {
+  return options?.expose ?? faultlineConfig().environment === 'development';
+}
+
+/** A FaultlineError as a gRPC status with rich details (ErrorInfo, RetryInfo, DebugInfo when exposing). */
+export function toGrpcStatus(err: FaultlineError, options?: WireOptions): GrpcStatusPayload {
+  const expose = shouldExpose(options);
+  const code = grpcCodeFor(err);
+  const message = safeMessage(err, expose);
+  const metadata: Record<string, string> = {
+    code: err.code,
+    category: err.category,
+    severity: err.severity,
+    retryable: String(err.retryable),
+  };
+  if (err.correlationId) metadata.correlationId = err.correlationId;
+  if (err.service) metadata.service = err.service;
+  const details: Array<{ type_url: string; value: Uint8Array }> = [
+    pack('google.rpc.ErrorInfo', ErrorInfo, {
+      reason: reasonForCode(err.code),
+      domain: err.service ?? faultlineConfig().service ?? DEFAULT_ERROR_DOMAIN,
+      metadata,
+    }),
+  ];
+  if (err.retryAfterMs !== undefined) {
+    const seconds = Math.floor(err.retryAfterMs / 1000);
+    details.push(
+      pack('google.rpc.RetryInfo', RetryInfo, {
+        retryDelay: { seconds, nanos: (err.retryAfterMs - seconds * 1000) * 1_000_000 },
+      }),
+    );
+  }
+  if (expose) {
+    const stackEntries = (err.stack ?? '').split('\n').slice(0, 50);
+    const causes = causeChain(err)
+      .slice(1)
+      .map((link) => `${typeName(link.value)}: ${safeString(link.value, 'message') ?? ''}`);
+    details.push(
+      pack('google.rpc.DebugInfo', DebugInfo, {
+        stackEntries,
+        detail: JSON.stringify({ details: err.details, causes }).slice(0, 8_192),
+      }),
+    );
+  }
+  const statusDetailsBin = Status.encode(Status.create({ code, message, details })).finish();
+  return { code, message, statusDetailsBin };
+}
+
+function pack(name: string, type: protobuf.Type, value: Record<string, unknown>) {
+  return { type_url: ANY_PREFIX + name, value: type.encode(type.create(value)).finish() };
+}
+
+export interface GrpcStatusInput {
+  code?: unknown;
+  /** grpc-js puts the status message in `details` of a ServiceError/StatusObject. */
+  details?: unknown;
+  message?: unknown;
+  statusDetailsBin?: unknown;
+  metadata?: unknown;
+}
+
+/**
+ * Rebuilds a FaultlineError from a gRPC status: our GrpcStatusPayload, a grpc-js ServiceError or
+ * StatusObject (reads `grpc-status-details-bin` from its metadata), or the raw Status bytes.
+ * The input is untrusted: garbage or truncated details fall back to the status code. Never throws.
+ */
+export function fromGrpcStatus(input: GrpcStatusInput | Uint8Array): FaultlineError {
+  try {
+    return decode(input);
+  } catch {
+    return new FaultlineError({ code: 'unknown_error', message: 'undecodable gRPC status', remote: true });
+  }
+}
+
+function decode(input: GrpcStatusInput | Uint8Array): FaultlineError {
+  let statusCode: number | undefined;
+  let statusMessage: string | undefined;
+  let bytes: Uint8Array | undefined;
+  if (input instanceof Uint8Array) {
+    bytes = input;
+  } else {
+    const c = safeNumber(input, 'code');
+    if (c !== undefined && Number.isInteger(c) && c >= 0 && c <= 16) statusCode = c;
+    statusMessage = safeString(input, 'details') ?? safeString(input, 'message');
+    const bin = safeGet(input, 'statusDetailsBin');
+    bytes = bin instanceof Uint8Array ? bin : metadataBytes(safeGet(input, 'metadata'));
+  }
+  const status = bytes ? decodeStatus(bytes) : undefined;
+  if (status) {
+    if (statusCode === undefined && status.code >= 1 && status.code <= 16) statusCode = status.code;
+    if (status.message) statusMessage ??= status.message;
+  }
+  const grpcCode = statusCode ?? 2; // UNKNOWN
+  const info = status?.errorInfo;
+  const meta = info?.metadata ?? {};
+  const code = resolveCode(info?.reason, meta.code, grpcCode);
+  const category = isErrorCategory(meta.category) ? meta.category : categoryForGrpcStatus(grpcCode);
+  const retryable = meta.retryable === 'true' ? true : meta.retryable === 'false' ? false : undefined;
+  const details: Record<string, unknown> = { grpcCode };
+  if (info?.reason && info.reason.toLowerCase() !== code)
+    details.reason = info.reason.slice(0, MAX_CODE_LENGTH * 2);
+  if (info?.domain) details.domain = info.domain.slice(0, 256);
+  if (status?.debug) details.debug = status.debug;
+  return new FaultlineError({
+    code,
+    category,
+    message: (statusMessage ?? `gRPC status ${grpcCode}`).slice(0, MAX_DECODED_MESSAGE),
+    details,
+    remote: true,
+    ...(isSeverity(meta.severity) ? { severity: meta.severity } : {}),
+    ...(retryable !== undefined ? { retryable } : {}),
+    ...(status?.retryAfterMs !== undefined ? { retryAfterMs: status.retryAfterMs } : {}),
+    ...(validId(meta.correlationId) ? { correlationId: meta.correlationId } : {}),
+    ...(validService(meta.service) ? { service: meta.service } : {}),
+  });
+}
+
+/** The code named by the wire: ours when registered (case-insensitively), else the reason as is, else the status's. */
+function resolveCode(reason: string | undefined, metaCode: string | undefined, grpcCode: number): string {
+  for (const candidate of [metaCode, reason?.toLowerCase()]) {
+    if (candidate && isValidCode(candidate) && lookupErrorCode(candidate)) return candidate;
+  }
+  const foreign = reason?.toLowerCase();
+  if (foreign && isValidCode(foreign)) return foreign;
+  return codeForGrpcStatus(grpcCode);
+}
+
+function validId(v: unknown): v is string {
+  return typeof v === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(v);
+}
+
+function validService(v: unknown): v is string {
+  return typeof v === 'string' && /^[\w.@/:-]{1,128}$/.test(v);
+}
+
+function metadataBytes(metadata: unknown): Uint8Array | undefined {
+  if (!metadata || typeof metadata !== 'object') return undefined;
+  const get = safeGet(metadata, 'get');
+  let value: unknown;
+  if (typeof get === 'function') {
+    try {
+      const values = get.call(metadata, GRPC_STATUS_DETAILS_KEY) as unknown;
+      value = Array.isArray(values) ? values[0] : values;
+    } catch {
+      return undefined;
+    }
+  } else {
+    value = safeGet(metadata, GRPC_STATUS_DETAILS_KEY);
+    if (Array.isArray(value)) value = value[0];
+  }
+  if (value instanceof Uint8Array) return value;
+  // Someone put it in as base64 text.
+  if (typeof value === 'string' && value.length <= (MAX_STATUS_BYTES * 4) / 3)
+    return Buffer.from(value, 'base64');
+  return undefined;
+}
+
+interface DecodedStatus {
+  code: number;
+  message: string;
+  errorInfo?: { reason: string; domain: string; metadata: Record<string, string> };
+  retryAfterMs?: number;
+  debug?: { stackEntries: string[]; detail: string };
+}
+
+function decodeStatus(bytes: Uint8Array): DecodedStatus | undefined {
+  if (bytes.length === 0 || bytes.length > MAX_STATUS_BYTES) return undefined;
+  let raw: Record<string, unknown>;
+  try {
+    raw = Status.toObject(Status.decode(bytes), { defaults: true }) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const out: DecodedStatus = {
+    code: typeof raw.code === 'number' ? raw.code : 2,
+    message: typeof raw.message === 'string' ? raw.message.slice(0, MAX_DECODED_MESSAGE) : '',
+  };
+  const anys = Array.isArray(raw.details) ? raw.details.slice(0, 16) : [];
+  for (const any of anys as Array<{ type_url?: unknown; typeUrl?: unknown; value?: unknown }>) {
+    const url = any.type_url ?? any.typeUrl;
+    if (typeof url !== 'string' || !(any.value instanceof Uint8Array)) continue;
+    try {
+      if (url.endsWith('/google.rpc.ErrorInfo')) {
+        const info = ErrorInfo.toObject(ErrorInfo.decode(any.value), { defaults: true }) as {
+          reason: string;
+          domain: string;
+          metadata: Record<string, unknown>;
+        };
+        const metadata: Record<string, string> = {};
+        for (const [k, v] of Object.entries(info.metadata ?? {}).slice(0, 32)) {
+          if (typeof v === 'string') metadata[k] = v.slice(0, 256);
+        }
+        out.errorInfo = { reason: String(info.reason), domain: String(info.domain), metadata };
+      } else if (url.endsWith('/google.rpc.RetryInfo')) {
+        const info = RetryInfo.toObject(RetryInfo.decode(any.value), { longs: Number, defaults: true }) as {
+          retryDelay?: { seconds?: number; nanos?: number };
+        };
+        const ms =
+          Number(info.retryDelay?.seconds ?? 0) * 1000 +
+          Math.floor(Number(info.retryDelay?.nanos ?? 0) / 1e6);
+        if (Number.isFinite(ms) && ms >= 0) out.retryAfterMs = Math.min(ms, 86_400_000);
+      } else if (url.endsWith('/google.rpc.DebugInfo')) {
+        const info = DebugInfo.toObject(DebugInfo.decode(any.value), { defaults: true }) as {
+          stackEntries: unknown[];
+          detail: unknown;
+        };
+        out.debug = {
+          stackEntries: info.stackEntries.filter((s): s is string => typeof s === 'string').slice(0, 50),
+          detail: typeof info.detail === 'string' ? info.detail.slice(0, 8_192) : '',
+        };
+      }
+    } catch {
+      // One bad detail does not spoil the others.
+    }
+  }
+  return out;
+}
+
+/** A grpc-js ServiceError: an Error with a numeric gRPC `code` and a `metadata` object. */
+export function isServiceErrorLike(value: unknown): boolean {
+  const code = safeNumber(value, 'code');
+  if (code === undefined || !Number.isInteger(code) || code < 1 || code > 16) return false;
+  const metadata = safeGet(value, 'metadata');
+  return metadata !== null && typeof metadata === 'object';
+}
+
+export function decodeServiceError(value: unknown): FaultlineError | undefined {
+  const err = fromGrpcStatus(value as GrpcStatusInput);
+  const stack = safeString(value, 'stack');
+  if (stack === undefined) return err;
+  // Keep the local stack (where the client saw the failure) for the exception event.
+  Object.defineProperty(err, 'stack', { value: stack, writable: true, configurable: true });
+  return err;
+}

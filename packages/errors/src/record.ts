@@ -1,0 +1,243 @@
+import {
+  type Attributes,
+  type Counter,
+  metrics,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+import { causeChain } from './chain.js';
+import { toFaultlineError } from './classify.js';
+import { faultlineConfig } from './config.js';
+import { type FaultlineError, isFaultlineError } from './error.js';
+import { fingerprint } from './fingerprint.js';
+import { grpcCodeFor, httpStatusFor } from './http-status.js';
+import { redactBounded } from './redact.js';
+import { safeGet, safeString, typeName } from './safe.js';
+import { GRPC_CODE_NAMES, GrpcCode } from './taxonomy.js';
+
+export const ATTR = {
+  ERROR_TYPE: 'error.type',
+  EXCEPTION_TYPE: 'exception.type',
+  EXCEPTION_MESSAGE: 'exception.message',
+  EXCEPTION_STACKTRACE: 'exception.stacktrace',
+  CODE: 'faultline.error.code',
+  CATEGORY: 'faultline.error.category',
+  SEVERITY: 'faultline.error.severity',
+  RETRYABLE: 'faultline.error.retryable',
+  FINGERPRINT: 'faultline.error.fingerprint',
+  CAUSE_CHAIN_LENGTH: 'faultline.error.cause_chain_length',
+  RPC_RESPONSE_STATUS_CODE: 'rpc.response.status_code',
+} as const;
+
+/** The metric every recorded error increments (Prometheus: faultline_errors_total). */
+export const ERRORS_METRIC = 'faultline.errors';
+const METER_NAME = '@faultline/errors';
+
+/** gRPC codes that fail a SERVER span (semantic conventions); any other code is the caller's fault. */
+const GRPC_SERVER_FAILURES: ReadonlySet<number> = new Set([
+  GrpcCode.UNKNOWN,
+  GrpcCode.DEADLINE_EXCEEDED,
+  GrpcCode.UNIMPLEMENTED,
+  GrpcCode.INTERNAL,
+  GrpcCode.UNAVAILABLE,
+  GrpcCode.DATA_LOSS,
+]);
+
+export interface SpanFailureInput {
+  httpStatusCode?: number | undefined;
+  grpcStatusCode?: number | undefined;
+}
+
+/**
+ * Whether a span of this kind failed, per the semantic conventions: a SERVER span does not fail
+ * for a 4xx answer or for a gRPC code outside the server-failure set; CLIENT, PRODUCER, CONSUMER
+ * and INTERNAL spans fail for any error.
+ */
+export function spanFailed(kind: SpanKind | undefined, status: SpanFailureInput): boolean {
+  if (kind !== SpanKind.SERVER) return true;
+  if (status.grpcStatusCode !== undefined) return GRPC_SERVER_FAILURES.has(status.grpcStatusCode);
+  if (status.httpStatusCode !== undefined) return status.httpStatusCode >= 500;
+  return true;
+}
+
+export function grpcCodeName(code: number): string {
+  return GRPC_CODE_NAMES[code] ?? String(code);
+}
+
+/** The attributes that describe an error on a span (and, trimmed, on metrics and logs). */
+export function errorAttributes(err: FaultlineError): Attributes {
+  return {
+    [ATTR.ERROR_TYPE]: err.code,
+    [ATTR.CODE]: err.code,
+    [ATTR.CATEGORY]: err.category,
+    [ATTR.SEVERITY]: err.severity,
+    [ATTR.RETRYABLE]: err.retryable,
+    [ATTR.FINGERPRINT]: fingerprint(err),
+    [ATTR.CAUSE_CHAIN_LENGTH]: causeChain(err).length - 1,
+  };
+}
+
+let counter: Counter | undefined;
+let counterProvider: unknown;
+
+function errorsCounter(): Counter {
+  // Re-resolve when the global MeterProvider changes (the SDK starts after this module loads).
+  const provider = metrics.getMeterProvider();
+  if (!counter || provider !== counterProvider) {
+    counterProvider = provider;
+    counter = provider.getMeter(METER_NAME).createCounter(ERRORS_METRIC, {
+      description: 'Errors recorded by Faultline, by type, category, severity and operation',
+      unit: '{error}',
+    });
+  }
+  return counter;
+}
+
+/** Increments faultline.errors once for this error (recordError calls it; use it for errors with no span). */
+export function countError(err: FaultlineError, operation?: string): void {
+  try {
+    errorsCounter().add(1, {
+      [ATTR.ERROR_TYPE]: err.code,
+      'error.category': err.category,
+      'error.severity': err.severity,
+      operation: (operation ?? 'unknown').slice(0, 128),
+    });
+  } catch {
+    // Telemetry never throws into the app.
+  }
+}
+
+const RECORDED = Symbol.for('faultline.recorded');
+
+function recordedSet(span: Span): Set<unknown> | undefined {
+  return safeGet(span, RECORDED) as Set<unknown> | undefined;
+}
+
+/** True when recordError has already recorded an error on this span (works across package copies). */
+export function wasRecorded(span: Span): boolean {
+  const set = recordedSet(span);
+  return set !== undefined && set.size > 0;
+}
+
+export interface RecordErrorOptions {
+  /** The span's kind when the span object does not expose it. */
+  spanKind?: SpanKind;
+  /** The `operation` label of faultline.errors; defaults to the span name. */
+  operation?: string;
+  /** The HTTP status the operation answered/received, for the SERVER-span status rule. */
+  httpStatusCode?: number;
+  /** The gRPC status the operation answered/received, for the SERVER-span status rule. */
+  grpcStatusCode?: number;
+}
+
+/**
+ * Classifies `value` and records it on `span` (default: the active span) per the semantic
+ * conventions: status, error.type, faultline.error.* attributes, an `exception` event whose
+ * stacktrace holds the cause chain, and one faultline.errors increment. The same error recorded
+ * twice on a span is recorded once. Returns the structured error. Never throws.
+ */
+export function recordError(
+  span: Span | undefined,
+  value: unknown,
+  options: RecordErrorOptions = {},
+): FaultlineError {
+  const err = toFaultlineError(value);
+  try {
+    const target = span ?? trace.getActiveSpan();
+    if (!target?.isRecording()) {
+      countError(err, options.operation);
+      return err;
+    }
+    let set = recordedSet(target);
+    if (set?.has(err) || (value !== err && set?.has(value))) return err;
+    if (!set) {
+      set = new Set();
+      Object.defineProperty(target, RECORDED, { value: set, enumerable: false });
+    }
+    set.add(err);
+    if (value !== err && value !== null && typeof value === 'object') set.add(value);
+
+    if (err.correlationId === undefined) err.correlationId = target.spanContext().traceId;
+    const kind = options.spanKind ?? (safeGet(target, 'kind') as SpanKind | undefined);
+    const attributes = errorAttributes(err);
+    const status = statusInput(target, err, kind, options);
+    if (status.grpcStatusCode !== undefined)
+      attributes[ATTR.RPC_RESPONSE_STATUS_CODE] = grpcCodeName(status.grpcStatusCode);
+    target.setAttributes(attributes);
+
+    const config = faultlineConfig();
+    const exception = exceptionAttributes(err, config.maxAttributeLength);
+    if (config.exceptionSignal !== 'logs') target.addEvent('exception', exception);
+    if (config.exceptionSignal !== 'events' && config.onExceptionLog) {
+      try {
+        config.onExceptionLog({
+          error: err,
+          attributes: { ...exception, ...(attributes as Record<string, string | number | boolean>) },
+          span: target,
+        });
+      } catch {
+        // A failing log sink must not turn into an application error.
+      }
+    }
+    if (spanFailed(kind, status)) {
+      target.setStatus({ code: SpanStatusCode.ERROR, message: `${err.code}: ${err.message}`.slice(0, 512) });
+    }
+    const operation = options.operation ?? safeString(target, 'name');
+    countError(err, operation);
+  } catch {
+    // Telemetry never throws into the app.
+  }
+  return err;
+}
+
+function statusInput(
+  span: Span,
+  err: FaultlineError,
+  kind: SpanKind | undefined,
+  options: RecordErrorOptions,
+): SpanFailureInput {
+  if (options.grpcStatusCode !== undefined || options.httpStatusCode !== undefined) {
+    return { grpcStatusCode: options.grpcStatusCode, httpStatusCode: options.httpStatusCode };
+  }
+  if (kind !== SpanKind.SERVER) return {};
+  // A server span with no explicit status answers with the error's own wire mapping.
+  const attributes = safeGet(span, 'attributes') as Record<string, unknown> | undefined;
+  if (attributes?.['rpc.system'] !== undefined) return { grpcStatusCode: grpcCodeFor(err) };
+  return { httpStatusCode: httpStatusFor(err) };
+}
+
+/** exception.* attributes, the stacktrace carrying every cause as a "Caused by:" section. */
+export function exceptionAttributes(err: FaultlineError, maxLength: number): Record<string, string> {
+  return {
+    [ATTR.EXCEPTION_TYPE]: err.exceptionType,
+    [ATTR.EXCEPTION_MESSAGE]: err.message.slice(0, maxLength),
+    [ATTR.EXCEPTION_STACKTRACE]: composedStack(err, maxLength),
+  };
+}
+
+const stackCache = new WeakMap<FaultlineError, string>();
+
+export function composedStack(err: FaultlineError, maxLength = faultlineConfig().maxAttributeLength): string {
+  const hit = stackCache.get(err);
+  if (hit !== undefined && hit.length <= maxLength) return hit;
+  const parts: string[] = [stackOf(err)];
+  const chain = causeChain(err);
+  for (const link of chain.slice(1)) {
+    const label = link.via === 'aggregate' ? 'Aggregated' : 'Caused by';
+    parts.push(
+      `${label}: ${isFaultlineError(link.value) ? `[${link.value.code}] ` : ''}${stackOf(link.value)}`,
+    );
+  }
+  const text = redactBounded(parts.join('\n'), maxLength);
+  stackCache.set(err, text);
+  return text;
+}
+
+function stackOf(value: unknown): string {
+  const stack = safeString(value, 'stack');
+  if (stack) return stack;
+  const message = safeString(value, 'message');
+  return `${typeName(value)}: ${message ?? '[no message]'}`;
+}

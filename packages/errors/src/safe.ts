@@ -1,0 +1,72 @@
+// Reading properties of an arbitrary thrown value: getters and Proxy traps may throw, so every
+// read is guarded. These helpers are the only way classify/record touch foreign objects.
+
+export function safeGet(value: unknown, key: PropertyKey): unknown {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
+  try {
+    return (value as Record<PropertyKey, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}
+
+export function safeString(value: unknown, key: PropertyKey): string | undefined {
+  const v = safeGet(value, key);
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function safeNumber(value: unknown, key: PropertyKey): number | undefined {
+  const v = safeGet(value, key);
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+export function isErrorLike(value: unknown): boolean {
+  try {
+    return value instanceof Error || Object.prototype.toString.call(value) === '[object Error]';
+  } catch {
+    return false;
+  }
+}
+
+/** The class name of a thrown value, never throwing: `TypeError`, `AbortError`, `string`. */
+export function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  const t = typeof value;
+  if (t !== 'object' && t !== 'function') return t;
+  const name = safeString(value, 'name');
+  if (name && name.length <= 128 && /^[\w$.:-]+$/.test(name)) return name;
+  try {
+    const ctor = Object.getPrototypeOf(value)?.constructor?.name;
+    if (typeof ctor === 'string' && ctor.length > 0 && ctor.length <= 128) return ctor;
+  } catch {
+    // Proxy with a throwing getPrototypeOf trap.
+  }
+  return 'Object';
+}
+
+/** String(value) that never throws and never returns more than `max` characters. */
+export function safeStringify(value: unknown, max = 512): string {
+  try {
+    if (typeof value === 'string') return value.length > max ? value.slice(0, max) : value;
+    if (typeof value === 'symbol') return value.toString();
+    if (typeof value === 'bigint') return `${value.toString()}n`;
+    if (value === null || typeof value !== 'object') return String(value);
+    const seen = new WeakSet<object>();
+    const json = JSON.stringify(value, (_k, v: unknown) => {
+      if (typeof v === 'bigint') return `${v}n`;
+      if (typeof v === 'object' && v !== null) {
+        if (seen.has(v)) return '[Circular]';
+        seen.add(v);
+      }
+      return v;
+    });
+    const text = json ?? Object.prototype.toString.call(value);
+    return text.length > max ? `${text.slice(0, max)}…` : text;
+  } catch {
+    try {
+      return Object.prototype.toString.call(value);
+    } catch {
+      return '[unprintable value]';
+    }
+  }
+}
