@@ -123,7 +123,6 @@ export class FaultlineError extends Error {
     this.remote = options?.remote === true;
     this.exceptionType =
       typeof options?.exceptionType === 'string' ? options.exceptionType : 'FaultlineError';
-    Object.defineProperty(this, BRAND, { value: true, enumerable: false });
   }
 
   /** Plain JSON for logs and debugging; redacted; the wire codecs decide what leaves the process. */
@@ -131,6 +130,9 @@ export class FaultlineError extends Error {
     return serialize(this, 0);
   }
 }
+
+// The brand lives on the prototype: free per instance, and still found through the global symbol.
+Object.defineProperty(FaultlineError.prototype, BRAND, { value: true, enumerable: false });
 
 function validRetryAfter(value: unknown): number | undefined {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) return undefined;

@@ -13,7 +13,7 @@ import { faultlineConfig } from './config.js';
 import { type FaultlineError, isFaultlineError } from './error.js';
 import { fingerprint } from './fingerprint.js';
 import { grpcCodeFor, httpStatusFor } from './http-status.js';
-import { redactBounded } from './redact.js';
+import { redactStack } from './redact.js';
 import { safeGet, safeString, typeName } from './safe.js';
 import { GRPC_CODE_NAMES, GrpcCode } from './taxonomy.js';
 
@@ -222,15 +222,14 @@ const stackCache = new WeakMap<FaultlineError, string>();
 export function composedStack(err: FaultlineError, maxLength = faultlineConfig().maxAttributeLength): string {
   const hit = stackCache.get(err);
   if (hit !== undefined && hit.length <= maxLength) return hit;
-  const parts: string[] = [stackOf(err)];
-  const chain = causeChain(err);
-  for (const link of chain.slice(1)) {
+  // A wrapped error keeps the original's stack, whose header holds the raw message: redact every header.
+  let text = redactStack(stackOf(err));
+  for (const link of causeChain(err).slice(1)) {
+    if (text.length > maxLength) break;
     const label = link.via === 'aggregate' ? 'Aggregated' : 'Caused by';
-    parts.push(
-      `${label}: ${isFaultlineError(link.value) ? `[${link.value.code}] ` : ''}${stackOf(link.value)}`,
-    );
+    text += `\n${label}: ${isFaultlineError(link.value) ? `[${link.value.code}] ` : ''}${redactStack(stackOf(link.value))}`;
   }
-  const text = redactBounded(parts.join('\n'), maxLength);
+  if (text.length > maxLength) text = `${text.slice(0, maxLength)}…[truncated]`;
   stackCache.set(err, text);
   return text;
 }

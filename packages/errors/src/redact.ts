@@ -32,8 +32,18 @@ const BUILT_IN_RULES: Rule[] = [
   // Payment card numbers: 13-19 digits, optionally grouped, that pass the Luhn check.
   { pattern: /\b\d(?:[ -]?\d){12,18}\b/g, replace: (m) => (luhn(m) ? REDACTED : m) },
   // E-mail addresses.
-  { pattern: /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g, replace: () => REDACTED },
+  // The lookbehind starts a match only where a run of address characters starts: without it a long
+  // path such as /a.b/c.d/… is rescanned from every position (quadratic).
+  {
+    pattern: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g,
+    replace: () => REDACTED,
+  },
 ];
+
+// One cheap pass that says whether any rule can match: most text (messages, stack headers) holds
+// no secret, and then we skip the per-rule passes entirely. Over-matching only costs time.
+const ANY_SECRET =
+  /authorization|cookie|x-api-key|bearer|basic|password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|eyJ|AKIA|ASIA|\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d|@/i;
 
 const SENSITIVE_KEY =
   /^(?:.*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|authorization|cookie|session)[\w-]*|pin|cvv|cvc|ssn)$/i;
@@ -89,15 +99,32 @@ export function setExtraPatterns(patterns: RegExp[]): void {
 export function redact(text: string): string {
   if (typeof text !== 'string' || text.length === 0) return text;
   let out = text;
-  for (const rule of BUILT_IN_RULES) {
-    rule.pattern.lastIndex = 0;
-    out = out.replace(rule.pattern, rule.replace as (substring: string, ...args: unknown[]) => string);
-  }
+  if (ANY_SECRET.test(text)) out = applyBuiltIns(out);
   for (const rule of extraRules) {
     rule.pattern.lastIndex = 0;
     out = out.replace(rule.pattern, REDACTED);
   }
   return out;
+}
+
+function applyBuiltIns(text: string): string {
+  let out = text;
+  for (const rule of BUILT_IN_RULES) {
+    rule.pattern.lastIndex = 0;
+    out = out.replace(rule.pattern, rule.replace as (substring: string, ...args: unknown[]) => string);
+  }
+  return out;
+}
+
+/**
+ * Redacts a stack trace's message (the lines before the first `    at …` frame) and leaves the
+ * frames alone: frames are code locations, not data, and scanning them would cost more than the
+ * rest of recording an error.
+ */
+export function redactStack(stack: string): string {
+  const firstFrame = stack.search(/\n\s+at /);
+  if (firstFrame < 0) return redact(stack);
+  return redact(stack.slice(0, firstFrame)) + stack.slice(firstFrame);
 }
 
 /**

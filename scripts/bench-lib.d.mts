@@ -1,0 +1,25 @@
+export interface Target {
+  kind: 'time-ratio-max' | 'speedup-min' | 'throughput-ratio-min' | 'delta-max';
+  value: number;
+}
+export function sideBySide(
+  title: string,
+  spec: {
+    baseline: [string, () => unknown];
+    candidate: [string, () => unknown];
+    target: Target;
+    time?: number;
+    rounds?: number;
+  },
+): Promise<void>;
+export function reportMeasured(
+  title: string,
+  baselineName: string,
+  baselineValue: number,
+  candidateName: string,
+  candidateValue: number,
+  target: Target,
+  unit: string,
+): { ok: boolean; ratio: number };
+export function median(values: number[]): number;
+export function benchResults(): Array<Record<string, unknown>>;
