@@ -1,0 +1,32 @@
+// Regenerates docs/error-codes.md from the built packages (pnpm build first).
+// test/docs.test.ts keeps the page and the code equal both ways.
+import { existsSync, writeFileSync } from 'node:fs';
+
+const root = new URL('..', import.meta.url);
+const errors = await import(new URL('packages/errors/dist/index.js', root).href);
+const rows = errors
+  .listErrorCodes()
+  .filter((c) => c.builtIn)
+  .sort((a, b) => a.category.localeCompare(b.category) || a.code.localeCompare(b.code));
+
+let md =
+  '# Error codes\n\nEvery code Faultline knows, generated from the code by `scripts/gen-error-docs.mjs` and kept equal to it by `test/docs.test.ts`.\n\n';
+md +=
+  '## Taxonomy codes (`@faultline/errors`)\n\nA code belongs to one category; severity, retryable and the wire mapping are its defaults (an error may override severity and retryable). Register your own with `defineErrorCode(code, { category, ... })`. "stack" says whether errors of the code capture a stack by default (operational errors do not: stacks cost microseconds).\n\n';
+md +=
+  '| code | category | severity | retryable | HTTP | gRPC | stack | meaning |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n';
+for (const c of rows) {
+  md += `| \`${c.code}\` | ${c.category} | ${c.severity} | ${c.retryable ? 'yes' : 'no'} | ${c.httpStatus} | ${errors.GRPC_CODE_NAMES[c.grpcCode]} | ${c.captureStack ? 'yes' : 'no'} | ${c.description} |\n`;
+}
+md +=
+  '\n## Library codes\n\nErrors and warnings Faultline itself raises for a programming or configuration mistake (never for a telemetry failure at run time). Each says what to do.\n\n| code | package | what to do |\n| --- | --- | --- |\n';
+for (const name of ['errors', 'node', 'grpc', 'http', 'resilience', 'stack']) {
+  const dist = new URL(`packages/${name}/dist/index.js`, root);
+  if (!existsSync(dist)) continue;
+  const mod = await import(dist.href);
+  for (const [code, text] of Object.entries(mod.LIBRARY_ERROR_CODES ?? {})) {
+    md += `| \`${code}\` | @faultline/${name} | ${String(text).replace(/\|/g, '\\|')} |\n`;
+  }
+}
+writeFileSync(new URL('docs/error-codes.md', root), md);
+console.log('wrote docs/error-codes.md');
