@@ -20,7 +20,7 @@ for (const dir of readdirSync(join(root, 'packages')).sort()) {
   }
   for (const [tool, args] of [
     ['publint', ['--strict']],
-    // node16 profile: Node's CJS and ESM resolution, what our users run. 
+    // node16 profile: Node's CJS and ESM resolution, what our users run.
     ['attw', ['--pack', '.', '--profile', 'node16', '--format', 'table-flipped']],
   ]) {
     const r = spawnSync(bin(tool), args, { cwd: pkgDir, encoding: 'utf8' });
