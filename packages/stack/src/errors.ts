@@ -1,0 +1,22 @@
+export const LIBRARY_ERROR_CODES = {
+  FAULTLINE_ERR_TOOL_MISSING:
+    'A pipeline program is not installed; run scripts/setup-tools.sh (faultline-stack install).',
+  FAULTLINE_ERR_STACK_CONFIG_MISSING:
+    'The repository configs were not found; set FAULTLINE_REPO to the Faultline checkout.',
+  FAULTLINE_ERR_STACK_START_FAILED:
+    'A pipeline program exited or did not become healthy in time; the message names it and its log file.',
+  FAULTLINE_ERR_STACK_BAD_OPTION:
+    'A stack option or FAULTLINE_STACK_* variable has a value it does not accept; the message names it.',
+} as const;
+
+export type StackErrorCode = keyof typeof LIBRARY_ERROR_CODES;
+
+export class StackError extends Error {
+  override readonly name = 'StackError';
+  constructor(
+    readonly code: StackErrorCode,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+  }
+}

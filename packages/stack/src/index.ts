@@ -1,0 +1,12 @@
+export { eventually, type PromSample, promQuery } from './client.js';
+export { LIBRARY_ERROR_CODES, StackError, type StackErrorCode } from './errors.js';
+export { freePort } from './ports.js';
+export { renderAlertmanagerConfig, renderPrometheusConfig } from './render.js';
+export {
+  type ReceivedAlert,
+  type RunningStack,
+  type StackOptions,
+  type StackPorts,
+  startStack,
+} from './stack.js';
+export { cacheDir, findTool, missingTools, repoRoot, requireTool, type ToolName } from './tools.js';
