@@ -1,0 +1,65 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '@faultline/stack';
+
+export const repo = fileURLToPath(new URL('../../', import.meta.url));
+export const registerCjs = `${repo}packages/node/dist/register.cjs`;
+
+export interface App {
+  child: ChildProcess;
+  port: number;
+  metricsPort: number;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/** Adds a /metrics target to the stack's file-based service discovery. */
+export function addScrapeTarget(servicesFile: string, target: string): void {
+  const groups = JSON.parse(readFileSync(servicesFile, 'utf8')) as Array<{ targets: string[] }>;
+  if (!groups[0]!.targets.includes(target)) groups[0]!.targets.push(target);
+  writeFileSync(servicesFile, JSON.stringify(groups));
+}
+
+/** Starts a fixture with the register, on free ports, exporting to the stack; resolves once it listens. */
+export async function startApp(fixture: string, env: Record<string, string>): Promise<App> {
+  const port = await freePort();
+  const metricsPort = await freePort();
+  let out = '';
+  const child = fork(fileURLToPath(new URL(`./fixtures/${fixture}`, import.meta.url)), [], {
+    execArgv: ['--require', registerCjs],
+    env: {
+      PATH: process.env.PATH,
+      PORT: String(port),
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
+      FAULTLINE_ERRORS_DIST: `${repo}packages/errors/dist/index.cjs`,
+      NODE_PATH: `${repo}packages/node/node_modules`,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${fixture} did not start:\n${out}`)), 30_000);
+    child.once('message', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`${fixture} exited with ${code}:\n${out}`)));
+  });
+  return {
+    child,
+    port,
+    metricsPort,
+    output: () => out,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
