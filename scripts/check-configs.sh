@@ -136,6 +136,8 @@ smoke() {
   # Prometheus sees each flush's exemplars.
   export FAULTLINE_SPANMETRICS_FLUSH_INTERVAL=3s FAULTLINE_SAMPLING_DECISION_WAIT=2s
   export FAULTLINE_PROMETHEUS_SCRAPE_INTERVAL=1s
+  # Nothing sampled by chance: the OK trace below must be counted in span metrics yet not stored.
+  export FAULTLINE_SAMPLING_PERCENTAGE=0
 
   render_prometheus "$WORK/prometheus-smoke.yml"
   start jaeger "$BIN/jaeger" --config "$REPO/collector/jaeger.yaml"
@@ -149,16 +151,17 @@ smoke() {
     wait_http "http://127.0.0.1:$AM/-/ready" 30 && ok "alertmanager ready" ||
       bad "alertmanager ready" "$(tail -20 "$WORK/alertmanager.log")"
   fi
-  wait_http "http://127.0.0.1:$J_HEALTH/status" 30 && ok "jaeger healthy" ||
+  wait_http "http://127.0.0.1:$J_HEALTH/" 30 && ok "jaeger healthy" ||
     { bad "jaeger healthy" "$(tail -20 "$WORK/jaeger.log")"; return; }
   wait_http "http://127.0.0.1:$P_HEALTH/" 30 && ok "collector healthy" ||
     { bad "collector healthy" "$(tail -20 "$WORK/collector.log")"; return; }
   wait_http "http://127.0.0.1:$PROM/-/ready" 30 && ok "prometheus ready" ||
     { bad "prometheus ready" "$(tail -20 "$WORK/prometheus.log")"; return; }
 
-  local tid sid now
+  local tid sid now okid
   tid="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
   sid="$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+  okid="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
   now="$(date +%s%N)"
   cat >"$WORK/span.json" <<EOF
 {"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"faultline-smoke"}}]},
@@ -170,7 +173,9 @@ smoke() {
    {"key":"faultline.error.code","value":{"stringValue":"dependency_unavailable"}},
    {"key":"http.response.status_code","value":{"intValue":"502"}},
    {"key":"app.note","value":{"stringValue":"retry with password=hunter2 for bob@example.com"}}],
-  "status":{"code":2,"message":"upstream unavailable"}}]}]}]}
+  "status":{"code":2,"message":"upstream unavailable"}},
+  {"traceId":"$okid","spanId":"$sid","name":"GET /smoke","kind":2,
+  "startTimeUnixNano":"$((now - 3000000))","endTimeUnixNano":"$now","status":{}}]}]}]}
 EOF
   local code
   code="$(curl -sS -o "$WORK/post.out" -w '%{http_code}' -H 'Content-Type: application/json' \
@@ -191,6 +196,10 @@ EOF
     bad "trace $tid in Jaeger /api/v3/traces/{id}" "$(tail -20 "$WORK/collector.log")"
   fi
   check "trace $tid in Jaeger /api/traces/{id}" curl -fsS -o /dev/null "http://127.0.0.1:$J_QHTTP/api/traces/$tid"
+  # Both traces were decided in the same tail-sampling tick, so the OK one is settled by now.
+  code="$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$J_QHTTP/api/v3/traces/$okid")"
+  [ "$code" = 404 ] && ok "fast OK trace dropped by tail sampling (Jaeger: 404)" ||
+    bad "fast OK trace dropped by tail sampling (Jaeger: 404)" "Jaeger answered $code for $okid"
 
   local series='traces_span_metrics_calls_total{.*service_name="faultline-smoke".*status_code="STATUS_CODE_ERROR"'
   local i found=0
@@ -201,6 +210,9 @@ EOF
   done
   [ "$found" = 1 ] && ok "span metric on the collector's exporter: $(grep -Eo "$series[^}]*\}" "$WORK/exporter.txt" | head -1)" ||
     bad "span metric on the collector's exporter" "$(grep traces_span_metrics "$WORK/exporter.txt" | head -5)"
+  grep -Eq 'traces_span_metrics_calls_total\{.*service_name="faultline-smoke".*status_code="STATUS_CODE_UNSET"' "$WORK/exporter.txt" &&
+    ok "the dropped OK trace is still counted in span metrics" ||
+    bad "the dropped OK trace is still counted in span metrics" "$(grep traces_span_metrics_calls "$WORK/exporter.txt")"
 
   # Prometheus: the series via honor_labels, and the exemplar pointing back at the trace.
   local q='traces_span_metrics_duration_milliseconds_bucket{service_name="faultline-smoke"}'
