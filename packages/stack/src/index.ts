@@ -1,6 +1,7 @@
 export { eventually, type PromSample, promQuery } from './client.js';
 export { LIBRARY_ERROR_CODES, StackError, type StackErrorCode } from './errors.js';
 export { freePort } from './ports.js';
+export { type ManagedProcess, startProcess, waitHealthy } from './process.js';
 export { renderAlertmanagerConfig, renderPrometheusConfig } from './render.js';
 export {
   type ReceivedAlert,
