@@ -57,8 +57,10 @@ export const CATEGORY_CASES = {
 
 export type CategoryCase = keyof typeof CATEGORY_CASES;
 
-/** Values that are not FaultlineErrors, as handlers really throw them. */
+/** More values as handlers really throw them (most are not FaultlineErrors). */
 export const THROWN: Record<string, () => unknown> = {
+  // grpc-message is percent-encoded: gRPC Python checks it against Status.message byte for byte.
+  unicode: () => new FaultlineError({ code: 'invalid_params', message: 'naïve café ✓ 100% "quoted"' }),
   string: () => 'a bare string',
   null: () => null,
   error: () => new Error('password=swordfish in the message'),

@@ -16,16 +16,16 @@ import type { GrpcModule } from './echo.js';
  * client and server spans, traceparent propagated in metadata. grpc-js is loaded with `require`
  * after the instrumentation is enabled, which is when its require hook patches the module.
  */
-export function startTelemetry() {
+export function startTelemetry(options: { instrument?: boolean } = {}) {
   const exporter = new InMemorySpanExporter();
   const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
-  const instrumentation = new GrpcInstrumentation();
+  const instrumentation = new GrpcInstrumentation({ enabled: options.instrument ?? true });
   instrumentation.setTracerProvider(provider);
-  instrumentation.enable();
+  if (options.instrument ?? true) instrumentation.enable();
   const grpc = createRequire(import.meta.url)('@grpc/grpc-js') as GrpcModule;
 
   /** Ended spans, once their (asynchronous) export is done. */
