@@ -1,65 +1,34 @@
-import {
-  configureFaultline,
-  type FaultlineError,
-  isFaultlineError,
-  resetFaultlineConfig,
-} from '@faultline/errors';
+import { configureFaultline, resetFaultlineConfig } from '@faultline/errors';
 import { SpanKind } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type FaultlineServiceError,
-  faultlineInterceptor,
-  promisifyUnary,
-  withFaultline,
-} from '../src/index.js';
-import {
-  type EchoClient,
-  echoClient,
-  loadEcho,
-  type SayReply,
-  type Started,
-  sayRaw,
-  startServer,
-} from './support/echo.js';
+import { type FaultlineServiceError, faultlineInterceptor, promisifyUnary } from '../src/index.js';
+import { type EchoClient, echoClient, type SayReply, type Started, sayRaw } from './support/echo.js';
+import { echoFixture, faultlineOf } from './support/fixture.js';
 import { preparePython, runPythonClient, startPythonServer } from './support/python.js';
-import { echoImplementation } from './support/scenarios.js';
-import { startTelemetry } from './support/telemetry.js';
 
 // A third-party implementation on the other side: gRPC Python with grpcio-status, as real processes.
-const telemetry = startTelemetry();
-const { grpc } = telemetry;
-const Echo = loadEcho(grpc);
+const fixture = echoFixture();
+const { grpc, Echo, answered, telemetry } = fixture;
 let python: Awaited<ReturnType<typeof preparePython>>;
 let pythonServer: Awaited<ReturnType<typeof startPythonServer>>;
 let nodeServer: Started;
 let client: EchoClient;
-const answered: FaultlineError[] = [];
 
 beforeAll(async () => {
   python = await preparePython();
   pythonServer = await startPythonServer(python.python, python.generated);
-  nodeServer = await startServer(
-    grpc,
-    Echo.service,
-    withFaultline(Echo.service, echoImplementation(), { onError: (err) => answered.push(err) }),
-  );
+  nodeServer = await fixture.start();
   client = echoClient(grpc, Echo, pythonServer.address, [faultlineInterceptor()]);
 }, 600_000);
 
 afterAll(async () => {
   client?.close();
   await pythonServer?.stop();
-  await nodeServer?.close();
   await python?.cleanup();
-  await telemetry.shutdown();
+  await fixture.stop();
 });
 
 afterEach(() => resetFaultlineConfig());
-
-function faultlineOf(err: FaultlineServiceError | null): FaultlineError {
-  expect(isFaultlineError(err?.faultline)).toBe(true);
-  return err!.faultline!;
-}
 
 describe('a gRPC Python server (grpcio-status rich details) -> our grpc-js client', () => {
   it('ErrorInfo with a foreign reason and domain, plus RetryInfo', async () => {

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorFromStatus, faultlineInterceptor, withFaultline } from '../src/index.js';
 import { answerFor } from '../src/server-status.js';
 import { type EchoClient, echoClient, loadEcho, type Started, sayRaw, startServer } from './support/echo.js';
+import { wireFields } from './support/fixture.js';
 import { echoImplementation } from './support/scenarios.js';
 import { startTelemetry } from './support/telemetry.js';
 
@@ -43,23 +44,8 @@ const structuredError = fc
 
 function expectSame(got: FaultlineError, sent: FaultlineError, origin: string) {
   expect(isFaultlineError(got)).toBe(true);
-  expect({
-    code: got.code,
-    category: got.category,
-    severity: got.severity,
-    retryable: got.retryable,
-    retryAfterMs: got.retryAfterMs,
-    correlationId: got.correlationId,
-    service: got.service,
-    message: got.message,
-    remote: got.remote,
-  }).toEqual({
-    code: sent.code,
-    category: sent.category,
-    severity: sent.severity,
-    retryable: sent.retryable,
-    retryAfterMs: sent.retryAfterMs,
-    correlationId: sent.correlationId,
+  expect({ ...wireFields(got), service: got.service, message: got.message, remote: got.remote }).toEqual({
+    ...wireFields(sent),
     service: sent.service ?? origin,
     message: safeMessage(sent, false),
     remote: true,

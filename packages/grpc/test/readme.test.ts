@@ -23,7 +23,10 @@ describe('README', () => {
   });
 
   it('lists exactly the library error codes, with their text', () => {
-    const rows = [...readme.matchAll(/^\| `(FAULTLINE_ERR_\w+)`\s*\| (.*?)\s*\|$/gm)].map((m) => [m[1], m[2]]);
+    const rows = [...readme.matchAll(/^\| `(FAULTLINE_ERR_\w+)`\s*\| (.*?)\s*\|$/gm)].map((m) => [
+      m[1],
+      m[2],
+    ]);
     expect(Object.fromEntries(rows)).toEqual(LIBRARY_ERROR_CODES);
   });
 });

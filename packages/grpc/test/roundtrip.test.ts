@@ -16,35 +16,27 @@ import {
 import {
   type EchoClient,
   echoClient,
-  loadEcho,
   type SayReply,
   type Started,
   sayRaw,
   startServer,
 } from './support/echo.js';
+import { echoFixture, faultlineOf, wireFields } from './support/fixture.js';
 import { CATEGORY_CASES, type CategoryCase, echoImplementation } from './support/scenarios.js';
-import { startTelemetry } from './support/telemetry.js';
 
-const telemetry = startTelemetry();
-const { grpc } = telemetry;
-const Echo = loadEcho(grpc);
-const answered: FaultlineError[] = [];
+const fixture = echoFixture();
+const { grpc, Echo, answered, telemetry } = fixture;
 let server: Started;
 let client: EchoClient;
 
 beforeAll(async () => {
-  server = await startServer(
-    grpc,
-    Echo.service,
-    withFaultline(Echo.service, echoImplementation(), { onError: (err) => answered.push(err) }),
-  );
+  server = await fixture.start();
   client = echoClient(grpc, Echo, server.address, [faultlineInterceptor()]);
 });
 
 afterAll(async () => {
   client?.close();
-  await server?.close();
-  await telemetry.shutdown();
+  await fixture.stop();
 });
 
 afterEach(() => resetFaultlineConfig());
@@ -53,12 +45,6 @@ function lastAnswered(): FaultlineError {
   const err = answered.at(-1);
   if (!err) throw new Error('the server answered no error');
   return err;
-}
-
-function faultlineOf(err: FaultlineServiceError | null): FaultlineError {
-  expect(err).not.toBeNull();
-  expect(isFaultlineError(err?.faultline)).toBe(true);
-  return err!.faultline!;
 }
 
 async function span(kind: SpanKind, traceId: string | undefined) {
@@ -76,21 +62,7 @@ describe('unary: every category thrown in a handler arrives as the same Faultlin
     expect(err?.code).toBe(CATEGORY_CASES[category].grpc);
     const got = faultlineOf(err);
     expect(sent.category).toBe(category);
-    expect({
-      code: got.code,
-      category: got.category,
-      severity: got.severity,
-      retryable: got.retryable,
-      retryAfterMs: got.retryAfterMs,
-      correlationId: got.correlationId,
-    }).toEqual({
-      code: sent.code,
-      category: sent.category,
-      severity: sent.severity,
-      retryable: sent.retryable,
-      retryAfterMs: sent.retryAfterMs,
-      correlationId: sent.correlationId,
-    });
+    expect(wireFields(got)).toEqual(wireFields(sent));
     expect(got.remote).toBe(true);
     expect(got.service).toBe('faultline.test.Echo');
     expect(got.details.method).toBe('/faultline.test.Echo/Say');
