@@ -61,22 +61,9 @@ export function wrapHandler(
     : wrapCallback(method.path, handler as CallbackHandler, options);
 }
 
-/** Runs a handler; a synchronous throw or a rejected returned promise goes to `fail`. */
+/** Runs a handler; a synchronous throw or a rejected returned promise goes to `fail` (a tick later). */
 function guarded(run: () => unknown, fail: (reason: unknown) => void): void {
-  let result: unknown;
-  try {
-    result = run();
-  } catch (thrown) {
-    fail(thrown);
-    return;
-  }
-  if (
-    result !== null &&
-    typeof result === 'object' &&
-    typeof (result as Promise<unknown>).then === 'function'
-  ) {
-    (result as Promise<unknown>).then(undefined, fail);
-  }
+  new Promise<unknown>((resolve) => resolve(run())).catch(fail);
 }
 
 /** Unary and client-streaming methods: the answer goes through the callback, once. */

@@ -1,0 +1,20 @@
+export {
+  CORRELATION_HEADER,
+  type ProblemAnswer,
+  type ProblemAnswerOptions,
+  type ProblemHandlerOptions,
+  problemAnswer,
+} from './answer.js';
+export {
+  ensureOk,
+  errorFromResponse,
+  type FetchResponseLike,
+  type ResponseDecodeOptions,
+  type ResponseLike,
+  type UndiciResponseLike,
+} from './decode.js';
+export { type ExpressRequestLike, expressProblemHandler } from './express.js';
+export { type FastifyReplyLike, type FastifyRequestLike, fastifyProblemHandler } from './fastify.js';
+export { FaultlineHttpUsageError, LIBRARY_ERROR_CODES, type LibraryErrorCode } from './library-errors.js';
+export { sendProblem, withProblemDetails } from './node.js';
+export { parseRetryAfter, retryAfterHeader } from './retry-after.js';
