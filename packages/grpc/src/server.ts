@@ -40,7 +40,9 @@ export function withFaultline<T extends UntypedServiceImplementation>(
     for (const key of new Set([name, method.originalName])) {
       if (key === undefined) continue;
       const handler = implementation[key];
-      if (typeof handler === 'function') wrapped[key] = wrapHandler(method, handler, options);
+      // Bound as grpc-js binds it: class-based implementations keep their `this`.
+      if (typeof handler === 'function')
+        wrapped[key] = wrapHandler(method, handler.bind(implementation) as UntypedHandleCall, options);
     }
   }
   return wrapped as T;

@@ -9,12 +9,21 @@ import {
   safeMessage,
 } from '@faultline/errors';
 import type * as grpcTypes from '@grpc/grpc-js';
-import { SpanKind } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorFromStatus, faultlineInterceptor, withFaultline } from '../src/index.js';
+import { errorFromStatus, faultlineInterceptor, withFaultline, wrapHandler } from '../src/index.js';
 import { answerFor } from '../src/server-status.js';
-import { type EchoClient, echoClient, loadEcho, type Started, sayRaw, startServer } from './support/echo.js';
+import {
+  type EchoClient,
+  echoClient,
+  loadEcho,
+  type SayReply,
+  type SayRequest,
+  type Started,
+  sayRaw,
+  startServer,
+} from './support/echo.js';
 import { wireFields } from './support/fixture.js';
 import { echoImplementation } from './support/scenarios.js';
 import { startTelemetry } from './support/telemetry.js';
@@ -155,6 +164,71 @@ describe('over the network (bounded number of real round trips)', () => {
     expect(got.message).toBe('raw');
     expect(got.service).toBe('raw-echo');
     expect(got.remote).toBe(true);
+  });
+
+  it('the server span status follows the conventions: NOT_FOUND does not fail it, INTERNAL does', async () => {
+    // What @opentelemetry/instrumentation-grpc does around a handler, without its status rule.
+    const Say = wrapHandler(Echo.service.Say!, echoImplementation().Say) as grpcTypes.handleUnaryCall<
+      SayRequest,
+      SayReply
+    >;
+    const spanned = await startServer(grpc, Echo.service, {
+      Say: (
+        call: grpcTypes.ServerUnaryCall<SayRequest, SayReply>,
+        callback: grpcTypes.sendUnaryData<SayReply>,
+      ) =>
+        telemetry.tracer.startActiveSpan('server Say', { kind: SpanKind.SERVER }, (span) =>
+          Say(call, (err, value) => {
+            span.end();
+            callback(err, value);
+          }),
+        ),
+    });
+    const spannedClient = echoClient(grpc, Echo, spanned.address, [faultlineInterceptor()]);
+    try {
+      const notFound = (await sayRaw(spannedClient, { text: 'hi', fail: 'not_found' })).err?.faultline;
+      const internal = (await sayRaw(spannedClient, { text: 'hi', fail: 'system' })).err?.faultline;
+      const spans = await telemetry.finishedSpans();
+      const serverSpan = (traceId: string | undefined) =>
+        spans.find((s) => s.name === 'server Say' && s.spanContext().traceId === traceId);
+      expect(serverSpan(notFound?.correlationId)?.attributes['error.type']).toBe('not_found');
+      expect(serverSpan(notFound?.correlationId)?.status.code).toBe(SpanStatusCode.UNSET);
+      expect(serverSpan(internal?.correlationId)?.attributes['error.type']).toBe('internal_error');
+      expect(serverSpan(internal?.correlationId)?.status.code).toBe(SpanStatusCode.ERROR);
+    } finally {
+      spannedClient.close();
+      await spanned.close();
+    }
+  });
+
+  it("withFaultline keeps a class-based implementation's `this`, under either method name", async () => {
+    class EchoService {
+      // A prototype method: not an own property, so a copy of the object would not have it.
+      decorate(text: string) {
+        return `echo:${text}`;
+      }
+      say(
+        call: grpcTypes.ServerUnaryCall<SayRequest, SayReply>,
+        callback: grpcTypes.sendUnaryData<SayReply>,
+      ) {
+        if (call.request.fail) throw new FaultlineError({ code: 'not_found', message: this.decorate('') });
+        callback(null, { text: this.decorate(call.request.text) });
+      }
+    }
+    const classy = await startServer(
+      grpc,
+      Echo.service,
+      withFaultline(Echo.service, new EchoService() as unknown as grpcTypes.UntypedServiceImplementation),
+    );
+    const classyClient = echoClient(grpc, Echo, classy.address, [faultlineInterceptor()]);
+    try {
+      expect((await sayRaw(classyClient, { text: 'hi' })).reply).toEqual({ text: 'echo:hi' });
+      const { err } = await sayRaw(classyClient, { text: 'hi', fail: 'x' });
+      expect(err?.faultline).toMatchObject({ code: 'not_found', message: 'echo:' });
+    } finally {
+      classyClient.close();
+      await classy.close();
+    }
   });
 
   it('records on the active CLIENT span only: an enclosing span may survive the failure', async () => {

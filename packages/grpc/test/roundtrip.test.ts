@@ -47,9 +47,9 @@ function lastAnswered(): FaultlineError {
   return err;
 }
 
-async function span(kind: SpanKind, traceId: string | undefined) {
+async function span(kind: SpanKind, traceId: string | undefined, method = 'Say') {
   const found = (await telemetry.finishedSpans()).find(
-    (s) => s.kind === kind && s.spanContext().traceId === traceId && s.name.endsWith('/Say'),
+    (s) => s.kind === kind && s.spanContext().traceId === traceId && s.name.endsWith(`/${method}`),
   );
   expect(found, `a ${SpanKind[kind]} span in trace ${traceId}`).toBeDefined();
   return found!;
@@ -193,6 +193,10 @@ describe('streaming methods', () => {
       expect(got.code).toBe('rate_limited');
       expect(got.retryAfterMs).toBe(1_500);
       expect(got.correlationId).toBe(lastAnswered().correlationId);
+      const serverSpan = await span(SpanKind.SERVER, got.correlationId, 'SayMany');
+      expect(serverSpan.attributes['error.type']).toBe('rate_limited');
+      const clientSpan = await span(SpanKind.CLIENT, got.correlationId, 'SayMany');
+      expect(clientSpan.attributes['error.type']).toBe('rate_limited');
     }
   });
 
