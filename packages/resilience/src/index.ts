@@ -1,0 +1,41 @@
+export { JITTERS, type Jitter } from './backoff.js';
+export { BulkheadFaultlinePolicy, type BulkheadOptions, bulkhead } from './bulkhead.js';
+export {
+  type BreakerSpec,
+  CIRCUIT_STATE_VALUES,
+  CircuitBreakerFaultlinePolicy,
+  type CircuitBreakerOptions,
+  type CircuitStateName,
+  circuitBreaker,
+  defaultIsFailure,
+} from './circuit-breaker.js';
+export { LIBRARY_ERROR_CODES, type ResilienceErrorCode, ResilienceUsageError } from './codes.js';
+export { FallbackFaultlinePolicy, type FallbackOptions, fallback } from './fallback.js';
+export {
+  type BreakerHealth,
+  type HealthOptions,
+  type HealthReport,
+  type HealthStatus,
+  health,
+  healthStatusCode,
+} from './health.js';
+export type { ExecutionContext, Policy, PolicyFunction, PolicyKind } from './policy.js';
+export { fastifyReadyHandler, type ReplyLike, readyHandler } from './ready.js';
+export {
+  GIVE_UP_REASONS,
+  type GiveUpReason,
+  RetryFaultlinePolicy,
+  type RetryHistory,
+  type RetryOptions,
+  retry,
+  retryHistory,
+} from './retry.js';
+export { METRICS, RETRY_OUTCOMES, type RetryOutcome, SPAN } from './telemetry.js';
+export {
+  TIMEOUT_STRATEGIES,
+  TimeoutFaultlinePolicy,
+  type TimeoutOptions,
+  type TimeoutStrategyName,
+  timeout,
+} from './timeout.js';
+export { type Wrappable, WrappedPolicy, wrap } from './wrap.js';
