@@ -1,0 +1,52 @@
+// Startup time: `--require @faultline/node/register` vs `--require @opentelemetry/auto-instrumentations-node/register`
+// with the same instrumentations and exporters, interleaved runs, median wall time. Target: <= +20 ms.
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { median, reportMeasured } from '../../../scripts/bench-lib.mjs';
+
+const pkg = fileURLToPath(new URL('..', import.meta.url));
+const require = createRequire(`${pkg}package.json`);
+const ours = `${pkg}dist/register.cjs`;
+const upstream = require.resolve('@opentelemetry/auto-instrumentations-node/register');
+const app = fileURLToPath(new URL('./fixtures/empty.cjs', import.meta.url));
+const env = {
+  ...process.env,
+  OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,undici,grpc,pino,express',
+  OTEL_TRACES_EXPORTER: 'otlp',
+  OTEL_METRICS_EXPORTER: 'none',
+  OTEL_LOGS_EXPORTER: 'otlp',
+  OTEL_NODE_RESOURCE_DETECTORS: 'env,host,os,process,serviceinstance',
+};
+
+function once(preload: string): number {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ['--require', preload, app], { env, stdio: 'ignore' });
+  if (r.status !== 0) throw new Error(`startup run with ${preload} exited ${r.status}`);
+  return performance.now() - t0;
+}
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 21);
+const a: number[] = [];
+const b: number[] = [];
+once(ours);
+once(upstream);
+for (let i = 0; i < rounds; i++) {
+  // Alternate which goes first so neither always gets the warmer cache.
+  if (i % 2) {
+    a.push(once(upstream));
+    b.push(once(ours));
+  } else {
+    b.push(once(ours));
+    a.push(once(upstream));
+  }
+}
+reportMeasured(
+  `startup, median of ${rounds} interleaved runs (http, undici, grpc, pino, express)`,
+  'auto-instrumentations-node/register',
+  median(a),
+  '@faultline/node/register',
+  median(b),
+  { kind: 'delta-max', value: 20 },
+  'ms',
+);
