@@ -1,4 +1,4 @@
-import { ERRORS_METRIC, type FaultlineError } from '@faultline/errors';
+import { ERRORS_METRIC } from '@faultline/errors';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -12,7 +12,7 @@ import {
   timeout,
   wrap,
 } from '../src/index.js';
-import { flaky, refused, uniqueName } from './support/faults.js';
+import { flaky, refused, runToEnd, uniqueName } from './support/faults.js';
 import { installSdk, type Telemetry } from './support/sdk.js';
 
 let otel: Telemetry;
@@ -50,21 +50,12 @@ const attempts = (name: string) =>
 
 const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
 
-async function run<T>(promise: Promise<T>) {
-  const settled = promise.then(
-    (value) => ({ value, error: undefined }),
-    (error: FaultlineError) => ({ value: undefined, error }),
-  );
-  await vi.runAllTimersAsync();
-  return settled;
-}
-
 describe('one operation span, one child span per attempt', () => {
   it('a retried success: attempts fail on their own spans, the operation does not fail', async () => {
     const name = uniqueName('quote');
     const fn = flaky([refused(), refused()], 'quoted');
     let downstreamParent: string | undefined;
-    const { value } = await run(
+    const { value } = await runToEnd(
       chain(name).execute(async (ctx) => {
         // What an HTTP client instrumentation would create under the attempt.
         const client = trace.getTracer('test').startSpan('GET /quote');
@@ -105,7 +96,7 @@ describe('one operation span, one child span per attempt', () => {
 
   it('an exhausted retry: only the final failure is recorded, once, on the operation span', async () => {
     const name = uniqueName('quote');
-    const { error } = await run(chain(name).execute(() => Promise.reject(refused())));
+    const { error } = await runToEnd(chain(name).execute(() => Promise.reject(refused())));
     expect(retryHistory(error)?.gaveUpBecause).toBe('exhausted');
 
     const op = otel.span(name);
@@ -129,7 +120,7 @@ describe('one operation span, one child span per attempt', () => {
 
   it('the breaker opening mid-retry: the transition and the rejection are events on their attempts', async () => {
     const name = uniqueName('worker');
-    const { error } = await run(chain(name, { threshold: 1 }).execute(() => Promise.reject(refused())));
+    const { error } = await runToEnd(chain(name, { threshold: 1 }).execute(() => Promise.reject(refused())));
     expect(error).toMatchObject({ code: 'circuit_open', retryAfterMs: expect.any(Number) });
     expect(retryHistory(error)).toMatchObject({
       attempts: 2,
@@ -151,7 +142,7 @@ describe('one operation span, one child span per attempt', () => {
     const name = uniqueName('slow');
     const fn = flaky([], 'eventually');
     let calls = 0;
-    const { value } = await run(
+    const { value } = await runToEnd(
       chain(name).execute(async () => {
         calls++;
         if (calls === 1) await new Promise((resolve) => setTimeout(resolve, 5_000));
@@ -184,10 +175,10 @@ describe('one operation span, one child span per attempt', () => {
     await otel.shutdown();
     const name = uniqueName('early');
     const policy = retry({ name, jitter: 'none', initialDelayMs: 1 });
-    const { value } = await run(policy.execute(flaky([refused()], 'ok')));
+    const { value } = await runToEnd(policy.execute(flaky([refused()], 'ok')));
     expect(value).toBe('ok');
     otel = installSdk();
-    await run(policy.execute(() => 'ok'));
+    await runToEnd(policy.execute(() => 'ok'));
     expect(await otel.value(METRICS.RETRY_ATTEMPTS, { policy: name, outcome: 'retry' })).toBe(1);
     expect(await otel.value(METRICS.RETRY_ATTEMPTS, { policy: name, outcome: 'success' })).toBe(2);
     expect(otel.spans().filter((s) => s.name === name)).toHaveLength(1);

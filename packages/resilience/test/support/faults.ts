@@ -1,4 +1,5 @@
 import { FaultlineError } from '@faultline/errors';
+import { vi } from 'vitest';
 
 /** A retryable failure (network, as ECONNREFUSED classifies). */
 export function refused(): Error {
@@ -33,4 +34,16 @@ let unique = 0;
 export function uniqueName(prefix: string): string {
   unique++;
   return `${prefix}-${unique}`;
+}
+
+/** Settles a policy call under fake timers: runs every timer, then answers its value or error. */
+export async function runToEnd<T>(
+  promise: Promise<T>,
+): Promise<{ value: T | undefined; error: FaultlineError | undefined }> {
+  const settled = promise.then(
+    (value) => ({ value, error: undefined }),
+    (error: FaultlineError) => ({ value: undefined, error }),
+  );
+  await vi.runAllTimersAsync();
+  return settled;
 }
