@@ -1,5 +1,6 @@
 export { eventually, type PromSample, promQuery } from './client.js';
 export { LIBRARY_ERROR_CODES, StackError, type StackErrorCode } from './errors.js';
+export { buildTree, explainTrace, parseJaegerBody, renderTree, type TraceTree } from './explain.js';
 export { freePort } from './ports.js';
 export { type ManagedProcess, startProcess, waitHealthy } from './process.js';
 export { renderAlertmanagerConfig, renderPrometheusConfig } from './render.js';
