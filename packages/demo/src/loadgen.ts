@@ -44,6 +44,9 @@ export interface LoadSummary {
   failed: number;
   /** Requests not sent because too many were in flight. */
   skipped: number;
+  /** Seconds spent sending. */
+  sendS: number;
+  /** Seconds until the last answer came back. */
   durationS: number;
   errorsByCode: Record<string, { count: number; status: number; correlationId?: string }>;
   latencyMs: { p50: number; p95: number; p99: number };
@@ -155,13 +158,14 @@ export class Tally {
     return shown.length > 0 ? `${head}: ${shown.join(', ')}` : head;
   }
 
-  summary(durationS: number): LoadSummary {
+  summary(sendS: number, durationS: number = sendS): LoadSummary {
     const sorted = [...this.latencies].sort((a, b) => a - b);
     return {
       sent: this.sent,
       ok: this.ok,
       failed: this.failed,
       skipped: this.skipped,
+      sendS,
       durationS,
       errorsByCode: this.errorsByCode,
       latencyMs: { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) },
@@ -187,8 +191,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   let nextProgress = progressEvery;
   const t0 = performance.now();
   let n = 0;
+  let sendS = 0;
   for (;;) {
     const elapsed = (performance.now() - t0) / 1000;
+    sendS = elapsed;
     if (elapsed >= durationS || options.signal?.aborted) break;
     const due = Math.min(Math.floor(elapsed * rps) + 1, Math.ceil(durationS * rps));
     while (tally.sent + tally.skipped < due) {
@@ -220,13 +226,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   await Promise.all(inFlight);
   const total = (performance.now() - t0) / 1000;
   if (progressEvery > 0) print(tally.progressLine(total));
-  return tally.summary(total);
+  return tally.summary(sendS, total);
 }
 
 /** The end-of-run report, one string. */
 export function formatSummary(s: LoadSummary): string {
   const lines = [
-    `load: ${s.sent} requests in ${s.durationS.toFixed(1)} s (${(s.sent / s.durationS).toFixed(1)} rps): ` +
+    `load: ${s.sent} requests in ${s.sendS.toFixed(1)} s (${(s.sent / Math.max(s.sendS, 0.001)).toFixed(1)} rps), ` +
+      `last answer at ${s.durationS.toFixed(1)} s: ` +
       `${s.ok} ok, ${s.failed} failed${s.skipped > 0 ? `, ${s.skipped} skipped (too many in flight)` : ''}`,
     `latency ms: p50 ${s.latencyMs.p50.toFixed(1)}  p95 ${s.latencyMs.p95.toFixed(1)}  p99 ${s.latencyMs.p99.toFixed(1)}`,
   ];

@@ -131,12 +131,12 @@ describe('the tally and the summary', () => {
       latencyMs: 4,
     });
     t.add({ entry: 'healthy', status: 200, correlationId: '4'.repeat(32), latencyMs: 1 });
-    const s = t.summary(1);
+    const s = t.summary(1, 1.5);
     expect(s.failing?.correlationId).toBe('3'.repeat(32));
     expect(s).toMatchObject({ sent: 4, ok: 1, failed: 3 });
     expect(s.errorsByCode.order_not_found).toEqual({ count: 1, status: 404, correlationId: '1'.repeat(32) });
     const text = formatSummary(s);
-    expect(text).toContain('load: 4 requests in 1.0 s (4.0 rps): 1 ok, 3 failed');
+    expect(text).toContain('load: 4 requests in 1.0 s (4.0 rps), last answer at 1.5 s: 1 ok, 3 failed');
     expect(text).toContain(`failing request: correlation ID ${'3'.repeat(32)} (pricing_failed, HTTP 500)`);
     expect(text).toMatch(/ {2}pricing_failed +500 +1/);
   });
