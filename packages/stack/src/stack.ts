@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,6 +71,8 @@ export interface RunningStack {
   };
   /** Alerts that Alertmanager delivered to the stack's webhook receiver, oldest first. */
   alerts: ReceivedAlert[];
+  /** The same notifications as JSON lines, for other processes. */
+  alertsFile: string;
   /** Environment for an instrumented app: OTLP endpoints pointing at this stack's collector. */
   appEnv(serviceName: string, metricsPort: number): Record<string, string>;
   addServiceTarget(target: string): void;
@@ -107,7 +109,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const ports = await freePorts(PORT_NAMES);
 
   const alerts: ReceivedAlert[] = [];
-  const webhook = await startWebhook(ports.webhook, alerts);
+  const alertsFile = join(runDir, 'alerts.jsonl');
+  const webhook = await startWebhook(ports.webhook, alerts, alertsFile);
   const processes: ManagedProcess[] = [];
 
   const servicesFile = join(runDir, 'services.json');
@@ -230,6 +233,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     runDir,
     urls,
     alerts,
+    alertsFile,
     appEnv(serviceName, metricsPort) {
       return {
         OTEL_SERVICE_NAME: serviceName,
@@ -255,7 +259,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
 }
 
 /** Alertmanager's webhook receiver on loopback: records every notification it gets. */
-function startWebhook(port: number, sink: ReceivedAlert[]): Promise<Server> {
+function startWebhook(port: number, sink: ReceivedAlert[], file: string): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer((req: IncomingMessage, res) => {
       const chunks: Buffer[] = [];
@@ -266,11 +270,14 @@ function startWebhook(port: number, sink: ReceivedAlert[]): Promise<Server> {
       });
       req.on('end', () => {
         try {
-          sink.push({
+          const alert: ReceivedAlert = {
             receivedAt: Date.now(),
             path: req.url ?? '/',
             payload: JSON.parse(Buffer.concat(chunks).toString('utf8')),
-          });
+          };
+          sink.push(alert);
+          // Also on disk, for readers in other processes (test workers, the demo's summary).
+          appendFileSync(file, `${JSON.stringify(alert)}\n`);
           res.writeHead(200).end();
         } catch {
           res.writeHead(400).end();

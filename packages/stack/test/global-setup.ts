@@ -8,6 +8,7 @@ export interface ProvidedStack {
   ports: RunningStack['ports'];
   runDir: string;
   servicesFile: string;
+  alertsFile: string;
 }
 
 declare module 'vitest' {
@@ -25,6 +26,7 @@ export async function setup(project: TestProject) {
     ports: stack.ports,
     runDir: stack.runDir,
     servicesFile: `${stack.runDir}/services.json`,
+    alertsFile: stack.alertsFile,
   });
   console.log(
     `[e2e] pipeline up: Jaeger ${stack.urls.jaegerQuery}, Prometheus ${stack.urls.prometheus} (logs ${stack.runDir})`,
