@@ -119,7 +119,12 @@ export class FaultlineError extends Error {
       options?.details === undefined ? {} : ((redactValue(options.details) as Record<string, unknown>) ?? {});
     this.retryAfterMs = validRetryAfter(options?.retryAfterMs);
     this.correlationId = typeof options?.correlationId === 'string' ? options.correlationId : undefined;
-    this.service = typeof options?.service === 'string' ? options.service : config.service;
+    this.service =
+      typeof options?.service === 'string'
+        ? options.service
+        : options?.remote === true
+          ? undefined
+          : config.service;
     this.remote = options?.remote === true;
     this.exceptionType =
       typeof options?.exceptionType === 'string' ? options.exceptionType : 'FaultlineError';

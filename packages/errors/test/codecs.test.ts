@@ -105,6 +105,14 @@ describe('gRPC status codec', () => {
     expect(hidden.message).not.toContain('row 7');
   });
 
+  it('never stamps a decoded remote error with this process's service name', () => {
+    configureFaultline({ service: 'local-svc' });
+    expect(fromGrpcStatus({ code: 14, details: 'down' }).service).toBeUndefined();
+    expect(fromProblemDetails({ code: 'not_found' }, 404).service).toBeUndefined();
+    expect(fromProblemDetails({ code: 'not_found', service: 'orders' }, 404).service).toBe('orders');
+    expect(new FaultlineError({ code: 'not_found' }).service).toBe('local-svc');
+  });
+
   it('maps a foreign reason to a registered code case-insensitively, else keeps the status category', () => {
     const root = protobuf.Root.fromJSON(googleRpcDescriptor as unknown as protobuf.INamespace);
     const Status = root.lookupType('google.rpc.Status');

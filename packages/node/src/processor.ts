@@ -86,9 +86,18 @@ export class FaultlineSpanProcessor implements SpanProcessor {
       if (spanFailed(kind, { httpStatusCode: httpStatus })) failed = true;
       else if (kind === SpanKind.SERVER) failed = false;
     }
+    const recorded = wasRecorded(span);
+    if (recorded) {
+      // recordError wrote error.type = the Faultline code, but an instrumentation may overwrite it
+      // when the span ends (instrumentation-http sets the status code on 5xx server spans). The code
+      // is the more precise type (DESIGN.md), so it wins.
+      const code = attrs[ATTR.CODE];
+      if (typeof code === 'string' && attrs[ATTR.ERROR_TYPE] !== code)
+        span.setAttribute(ATTR.ERROR_TYPE, code);
+    }
     if (!failed) return;
     if (span.status.code !== SpanStatusCode.ERROR) span.setStatus({ code: SpanStatusCode.ERROR });
-    if (wasRecorded(span)) return;
+    if (recorded) return;
 
     const exception = lastException(span.events);
     let err: FaultlineError;
