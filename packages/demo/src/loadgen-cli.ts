@@ -38,13 +38,13 @@ function main(): number | Promise<number> {
       throw new Error(`${variable.toLowerCase()}: not a non-negative number: ${raw}`);
     return n;
   };
-  const mix = parseMix(values.mix ?? env.LOADGEN_MIX ?? DEFAULT_MIX);
+  const mix = parseMix(values.mix ?? (env.LOADGEN_MIX || DEFAULT_MIX));
   if (!mix.ok) throw new Error(mix.message);
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   process.once('SIGTERM', () => controller.abort());
   return runLoad({
-    target: values.target ?? env.LOADGEN_TARGET ?? 'http://127.0.0.1:8080',
+    target: values.target ?? (env.LOADGEN_TARGET || 'http://127.0.0.1:8080'),
     rps: num(values.rps, 'LOADGEN_RPS', 20),
     durationS: num(values.duration, 'LOADGEN_DURATION', 30),
     mix: mix.mix,
