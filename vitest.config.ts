@@ -22,7 +22,12 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
-          include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'grafana/**/*.test.ts', 'prometheus/**/*.test.ts'],
+          include: [
+            'packages/*/test/**/*.test.ts',
+            'test/**/*.test.ts',
+            'grafana/**/*.test.ts',
+            'prometheus/**/*.test.ts',
+          ],
           exclude: ['**/node_modules/**', '**/*.e2e.test.ts', 'test/e2e/**'],
           testTimeout: 30_000,
         },

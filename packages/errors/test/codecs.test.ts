@@ -105,7 +105,7 @@ describe('gRPC status codec', () => {
     expect(hidden.message).not.toContain('row 7');
   });
 
-  it('never stamps a decoded remote error with this process's service name', () => {
+  it("never stamps a decoded remote error with this process's service name", () => {
     configureFaultline({ service: 'local-svc' });
     expect(fromGrpcStatus({ code: 14, details: 'down' }).service).toBeUndefined();
     expect(fromProblemDetails({ code: 'not_found' }, 404).service).toBeUndefined();
