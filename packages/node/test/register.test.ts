@@ -1,35 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ensureBuilt,
-  freePort,
-  killAll,
-  otlpEnv,
-  REGISTER_CJS,
-  runNode,
-  spawnNode,
-} from './support/child.js';
-import { type OtlpReceiver, startOtlpReceiver } from './support/otlp-receiver.js';
+import { describe, expect, it } from 'vitest';
+import { freePort, otlpEnv, REGISTER_CJS, runNode, spawnNode } from './support/child.js';
+import { KIND, STATUS, useReceiver } from './support/suite.js';
 
-const SERVER = 2;
-const CLIENT = 3;
-const ERROR = 2;
-
-let receiver: OtlpReceiver;
-
-beforeAll(async () => {
-  await ensureBuilt();
-  receiver = await startOtlpReceiver();
-}, 120_000);
-
-afterAll(async () => {
-  killAll();
-  await receiver?.close();
-});
+const receiver = useReceiver();
 
 describe('node --require @faultline/node/register (CommonJS app)', () => {
   it('exports mapped spans, pino lines as log records, and serves faultline_errors_total with service_name', async () => {
     const app = spawnNode(['--require', REGISTER_CJS, 'cjs-app.cjs'], {
-      ...otlpEnv(receiver.url),
+      ...otlpEnv(receiver().url),
       OTEL_SERVICE_NAME: 'svc-cjs',
       OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test',
       OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
@@ -38,37 +16,37 @@ describe('node --require @faultline/node/register (CommonJS app)', () => {
     });
     const [, port] = await app.waitForLine(/READY prometheus=(\d+)/);
 
-    const server500 = await receiver.waitForSpan(
+    const server500 = await receiver().waitForSpan(
       (s) =>
         s.resource['service.name'] === 'svc-cjs' &&
-        s.kind === SERVER &&
+        s.kind === KIND.SERVER &&
         s.attributes['http.response.status_code'] === 500,
     );
-    expect(server500.status.code).toBe(ERROR);
+    expect(server500.status.code).toBe(STATUS.ERROR);
     expect(server500.attributes['error.type']).toBe('500');
     expect(server500.attributes['faultline.error.code']).toBe('internal_error');
     expect(server500.attributes['faultline.error.category']).toBe('system');
     expect(server500.resource['deployment.environment.name']).toBe('test');
-    expect(receiver.contentTypes.has('application/x-protobuf')).toBe(true);
+    expect(receiver().contentTypes.has('application/x-protobuf')).toBe(true);
 
     // undici (fetch) client span for the same request, failed per the client rule (5xx).
-    const client500 = await receiver.waitForSpan(
+    const client500 = await receiver().waitForSpan(
       (s) =>
         s.resource['service.name'] === 'svc-cjs' &&
-        s.kind === CLIENT &&
+        s.kind === KIND.CLIENT &&
         s.attributes['http.response.status_code'] === 500,
     );
     expect(client500.scope).toContain('undici');
     expect(client500.attributes['error.type']).toBe('500');
 
     // recordError on a 404 server span: error recorded, yet the server span is not failed (4xx rule).
-    const recorded = await receiver.waitForSpan(
+    const recorded = await receiver().waitForSpan(
       (s) =>
         s.resource['service.name'] === 'svc-cjs' &&
-        s.kind === SERVER &&
+        s.kind === KIND.SERVER &&
         s.attributes['faultline.error.code'] === 'not_found',
     );
-    expect(recorded.status.code).not.toBe(ERROR);
+    expect(recorded.status.code).not.toBe(STATUS.ERROR);
     expect(recorded.events.some((e) => e.name === 'exception')).toBe(true);
 
     // pino: stdout carries trace context and the structured error; the line is also an OTel log record.
@@ -83,7 +61,7 @@ describe('node --require @faultline/node/register (CommonJS app)', () => {
     expect(json.trace_flags).toBe('01');
     expect(json.err).toMatchObject({ code: 'not_found', category: 'not_found', retryable: false });
     expect(json.err.cause).toMatchObject({ name: 'Error', message: 'row missing' });
-    const logRecord = await receiver.waitForLog((l) => l.body === 'order lookup failed');
+    const logRecord = await receiver().waitForLog((l) => l.body === 'order lookup failed');
     expect(logRecord.traceId).toBe(recorded.traceId);
     expect(logRecord.attributes['exception.type']).toBe('not_found');
 
@@ -105,20 +83,22 @@ describe('node --require @faultline/node/register (CommonJS app)', () => {
 describe('node --import @faultline/node/register (ESM app)', () => {
   it('instruments ESM imports of express and pino without --experimental-loader', async () => {
     const result = await runNode(['--import', '@faultline/node/register', 'esm-app.mjs'], {
-      ...otlpEnv(receiver.url),
+      ...otlpEnv(receiver().url),
       OTEL_SERVICE_NAME: 'svc-esm',
       OTEL_METRICS_EXPORTER: 'none',
     });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).not.toContain('experimental-loader');
-    const handler = await receiver.waitForSpan(
-      (s) =>
-        s.resource['service.name'] === 'svc-esm' && s.scope.includes('express') && s.status.code === ERROR,
-    );
-    const server = await receiver.waitForSpan(
+    const handler = await receiver().waitForSpan(
       (s) =>
         s.resource['service.name'] === 'svc-esm' &&
-        s.kind === SERVER &&
+        s.scope.includes('express') &&
+        s.status.code === STATUS.ERROR,
+    );
+    const server = await receiver().waitForSpan(
+      (s) =>
+        s.resource['service.name'] === 'svc-esm' &&
+        s.kind === KIND.SERVER &&
         s.attributes['http.response.status_code'] === 500,
     );
     expect(server.traceId).toBe(handler.traceId);
@@ -126,14 +106,14 @@ describe('node --import @faultline/node/register (ESM app)', () => {
     expect(server.attributes['error.type']).toBeTruthy();
     const okLine = JSON.parse(result.stdout.split('\n').find((l) => l.includes('served ok'))!);
     expect(okLine.trace_id).toMatch(/^[0-9a-f]{32}$/);
-    await receiver.waitForLog((l) => l.body === 'served ok' && l.traceId === okLine.trace_id);
+    await receiver().waitForLog((l) => l.body === 'served ok' && l.traceId === okLine.trace_id);
   });
 });
 
 describe('process-level failures', () => {
   it('an uncaught exception is recorded and flushed, then Node prints it and exits 1 as usual', async () => {
     const result = await runNode(['--require', REGISTER_CJS, 'crash-app.cjs'], {
-      ...otlpEnv(receiver.url, { OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_BLRP_SCHEDULE_DELAY: '60000' }),
+      ...otlpEnv(receiver().url, { OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_BLRP_SCHEDULE_DELAY: '60000' }),
       OTEL_SERVICE_NAME: 'svc-crash',
       OTEL_METRICS_EXPORTER: 'otlp',
     });
@@ -141,11 +121,11 @@ describe('process-level failures', () => {
     expect(result.stderr).toContain('Error: boom from the app');
     expect(result.stderr).toMatch(/at Timeout\._onTimeout \(.*crash-app\.cjs:\d+/);
     // Exported only by our flush-before-exit: the batch delays are 60 s.
-    const log = receiver.logs.find((l) => l.resource['service.name'] === 'svc-crash');
+    const log = receiver().logs.find((l) => l.resource['service.name'] === 'svc-crash');
     expect(log?.severityText).toBe('FATAL');
     expect(log?.attributes['exception.message']).toBe('boom from the app');
     expect(log?.attributes['faultline.error.origin']).toBe('uncaughtException');
-    const counted = receiver.metrics.find(
+    const counted = receiver().metrics.find(
       (m) => m.name === 'faultline.errors' && m.resource['service.name'] === 'svc-crash',
     );
     expect(counted?.value).toBe(1);
@@ -156,14 +136,14 @@ describe('process-level failures', () => {
 
   it('an unhandled rejection is recorded and flushed, and still ends the process with code 1', async () => {
     const result = await runNode(['--require', REGISTER_CJS, 'crash-app.cjs'], {
-      ...otlpEnv(receiver.url, { OTEL_BLRP_SCHEDULE_DELAY: '60000' }),
+      ...otlpEnv(receiver().url, { OTEL_BLRP_SCHEDULE_DELAY: '60000' }),
       OTEL_SERVICE_NAME: 'svc-reject',
       OTEL_METRICS_EXPORTER: 'none',
       CRASH_MODE: 'reject',
     });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('rejected and nobody cared');
-    const log = receiver.logs.find((l) => l.resource['service.name'] === 'svc-reject');
+    const log = receiver().logs.find((l) => l.resource['service.name'] === 'svc-reject');
     expect(log?.severityText).toBe('FATAL');
     expect(log?.attributes['faultline.error.origin']).toBe('unhandledRejection');
   });
@@ -172,7 +152,7 @@ describe('process-level failures', () => {
     const result = await runNode(
       ['--unhandled-rejections=warn', '--require', REGISTER_CJS, 'crash-app.cjs'],
       {
-        ...otlpEnv(receiver.url),
+        ...otlpEnv(receiver().url),
         OTEL_SERVICE_NAME: 'svc-warn',
         OTEL_METRICS_EXPORTER: 'none',
         CRASH_MODE: 'reject',
@@ -180,14 +160,14 @@ describe('process-level failures', () => {
     );
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('UnhandledPromiseRejectionWarning');
-    const log = receiver.logs.find((l) => l.resource['service.name'] === 'svc-warn');
+    const log = receiver().logs.find((l) => l.resource['service.name'] === 'svc-warn');
     expect(log?.severityText).toBe('ERROR');
     expect(String(log?.attributes['exception.stacktrace'])).toContain('rejected and nobody cared');
   });
 
   it('user uncaughtException and unhandledRejection handlers still run and keep the process alive', async () => {
     const a = await runNode(['--require', REGISTER_CJS, 'crash-app.cjs'], {
-      ...otlpEnv(receiver.url),
+      ...otlpEnv(receiver().url),
       OTEL_SERVICE_NAME: 'svc-user-uncaught',
       OTEL_METRICS_EXPORTER: 'none',
       USER_HANDLER: 'uncaught',
@@ -195,11 +175,11 @@ describe('process-level failures', () => {
     expect(a.code).toBe(0);
     expect(a.stdout).toContain('USER HANDLER boom from the app');
     expect(a.stdout).toContain('STILL RUNNING');
-    const logA = await receiver.waitForLog((l) => l.resource['service.name'] === 'svc-user-uncaught');
+    const logA = await receiver().waitForLog((l) => l.resource['service.name'] === 'svc-user-uncaught');
     expect(logA.severityText).toBe('ERROR');
 
     const b = await runNode(['--require', REGISTER_CJS, 'crash-app.cjs'], {
-      ...otlpEnv(receiver.url),
+      ...otlpEnv(receiver().url),
       OTEL_SERVICE_NAME: 'svc-user-rejection',
       OTEL_METRICS_EXPORTER: 'none',
       CRASH_MODE: 'reject',
@@ -207,14 +187,14 @@ describe('process-level failures', () => {
     });
     expect(b.code).toBe(0);
     expect(b.stdout).toContain('USER REJECTION HANDLER rejected and nobody cared');
-    const span = await receiver.waitForSpan((s) => s.resource['service.name'] === 'svc-user-rejection');
+    const span = await receiver().waitForSpan((s) => s.resource['service.name'] === 'svc-user-rejection');
     expect(span.name).toBe('crashing-op');
     expect(span.attributes['faultline.error.code']).toBeTruthy();
   });
 
   it('SIGTERM flushes, then the process ends by the signal (Node default)', async () => {
     const app = spawnNode(['--require', REGISTER_CJS, 'idle-app.cjs'], {
-      ...otlpEnv(receiver.url, { OTEL_BSP_SCHEDULE_DELAY: '60000' }),
+      ...otlpEnv(receiver().url, { OTEL_BSP_SCHEDULE_DELAY: '60000' }),
       OTEL_SERVICE_NAME: 'svc-sigterm',
       OTEL_METRICS_EXPORTER: 'none',
     });
@@ -223,13 +203,15 @@ describe('process-level failures', () => {
     const exit = await app.exited;
     expect(exit.signal).toBe('SIGTERM');
     expect(
-      receiver.spans.some((s) => s.resource['service.name'] === 'svc-sigterm' && s.name === 'before-signal'),
+      receiver().spans.some(
+        (s) => s.resource['service.name'] === 'svc-sigterm' && s.name === 'before-signal',
+      ),
     ).toBe(true);
   });
 
   it('a user SIGTERM handler decides: we flush, the app closes itself and exits 0', async () => {
     const app = spawnNode(['--require', REGISTER_CJS, 'idle-app.cjs'], {
-      ...otlpEnv(receiver.url, { OTEL_BSP_SCHEDULE_DELAY: '60000' }),
+      ...otlpEnv(receiver().url, { OTEL_BSP_SCHEDULE_DELAY: '60000' }),
       OTEL_SERVICE_NAME: 'svc-sigterm-user',
       OTEL_METRICS_EXPORTER: 'none',
       USER_SIGNAL_HANDLER: '1',
@@ -239,6 +221,6 @@ describe('process-level failures', () => {
     const exit = await app.exited;
     expect(exit.code).toBe(0);
     expect(exit.stdout).toContain('USER SIGTERM');
-    expect(receiver.spans.some((s) => s.resource['service.name'] === 'svc-sigterm-user')).toBe(true);
+    expect(receiver().spans.some((s) => s.resource['service.name'] === 'svc-sigterm-user')).toBe(true);
   });
 });
