@@ -93,9 +93,8 @@ function configure(options: RetryOptions): RetryConfig {
 }
 
 /** Thrown to cockatiel for an attempt we decided to retry (after we waited): its error filter handles only this. */
-class RetrySignal {
-  constructor(readonly thrown: unknown) {}
-}
+class RetrySignal {}
+const RETRY = Object.freeze(new RetrySignal());
 
 const isRetrySignal = (value: unknown): boolean => value instanceof RetrySignal;
 
@@ -124,6 +123,7 @@ class RetryCall<T> {
   private sequence: DelaySequence | undefined;
   private firstFailureAt = 0;
   private last: FaultlineError | undefined;
+  private lastThrown: unknown;
 
   constructor(
     private readonly layer: RetryLayer,
@@ -135,7 +135,7 @@ class RetryCall<T> {
   /** cockatiel calls this once per attempt. */
   readonly attempt = async (_: IRetryContext): Promise<T> => {
     const { ctx, op, layer } = this;
-    if (ctx.signal.aborted) throw this.giveUp('aborted', undefined);
+    if (ctx.signal.aborted) throw this.giveUp('aborted');
     const n = ++this.attempts;
     const inner = n === 1 ? ctx : { signal: ctx.signal, attempt: n };
     let span: Span | undefined;
@@ -156,7 +156,7 @@ class RetryCall<T> {
         span.setAttribute(SPAN.OUTCOME, 'success');
         span.end();
         op.current = outer as Span;
-        op.span.setAttribute(SPAN.ATTEMPTS, n);
+        if (n > 1) op.span.setAttribute(SPAN.ATTEMPTS, n);
       }
       return value;
     } catch (thrown) {
@@ -168,12 +168,13 @@ class RetryCall<T> {
   private async failed(thrown: unknown, n: number, span: Span | undefined): Promise<never> {
     const err = toFaultlineError(thrown);
     this.last = err;
+    this.lastThrown = thrown;
     if (this.codes === undefined) this.codes = [];
     this.codes.push(err.code);
     const decision = this.decide(err, thrown, n);
     if (typeof decision === 'string') {
       endAttempt(span, err, decision);
-      throw this.giveUp(decision, thrown);
+      throw this.giveUp(decision);
     }
     this.layer.counts.retry++;
     if (this.delays === undefined) this.delays = [];
@@ -186,8 +187,8 @@ class RetryCall<T> {
         'error.type': err.code,
       });
     }
-    if (!(await sleep(decision, this.ctx.signal))) throw this.giveUp('aborted', thrown);
-    throw new RetrySignal(thrown);
+    if (!(await sleep(decision, this.ctx.signal))) throw this.giveUp('aborted');
+    throw RETRY;
   }
 
   /** A delay in ms to retry after, or why not to. */
@@ -217,7 +218,7 @@ class RetryCall<T> {
   }
 
   /** The error the policy gives up with: the last attempt's, plus the history. */
-  giveUp(reason: GiveUpReason, thrown: unknown): FaultlineError {
+  giveUp(reason: GiveUpReason): FaultlineError {
     const { layer, op } = this;
     layer.counts[reason]++;
     const history: RetryHistory = {
@@ -246,7 +247,7 @@ class RetryCall<T> {
       severity: last.severity,
       retryable: last.retryable,
       message: last.message,
-      cause: thrown,
+      cause: this.lastThrown,
       details: { ...last.details, retry: history },
       ...(last.retryAfterMs !== undefined ? { retryAfterMs: last.retryAfterMs } : {}),
       ...(last.correlationId !== undefined ? { correlationId: last.correlationId } : {}),
@@ -257,8 +258,8 @@ class RetryCall<T> {
   }
 
   /** cockatiel gave up on its own (its attempt limit, or the signal between attempts). */
-  fromCockatiel(signal: RetrySignal): FaultlineError {
-    return this.giveUp(this.ctx.signal.aborted ? 'aborted' : 'exhausted', signal.thrown);
+  fromCockatiel(): FaultlineError {
+    return this.giveUp(this.ctx.signal.aborted ? 'aborted' : 'exhausted');
   }
 }
 
@@ -296,7 +297,7 @@ class RetryLayer implements Layer {
   attemptSpan(n: number, parent: ReturnType<typeof trace.setSpan>): Span {
     const span = tracer().startSpan(
       `${this.config.name} attempt`,
-      { kind: SpanKind.INTERNAL, attributes: { [SPAN.ATTEMPT]: n, [SPAN.POLICY]: this.config.name } },
+      { kind: SpanKind.INTERNAL, attributes: { [SPAN.ATTEMPT]: n } },
       parent,
     );
     if (this.config.http && n > 1) span.setAttribute(SPAN.RESEND_COUNT, n - 1);
@@ -312,7 +313,7 @@ class RetryLayer implements Layer {
     try {
       return await this.policy.execute(call.attempt, ctx.signal);
     } catch (thrown) {
-      if (thrown instanceof RetrySignal) throw call.fromCockatiel(thrown);
+      if (thrown instanceof RetrySignal) throw call.fromCockatiel();
       throw thrown;
     }
   }

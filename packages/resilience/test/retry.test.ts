@@ -255,6 +255,22 @@ describe('retry: AbortSignal', () => {
     expect(historyOf(error)).toMatchObject({ attempts: 1, gaveUpBecause: 'aborted' });
   });
 
+  it('an abort right after a wait ends the call before the next attempt, with the last error as cause', async () => {
+    const controller = new AbortController();
+    const first = refused();
+    const fn = flaky([first], 'never reached');
+    const result = settled(
+      retry({ name: uniqueName('r'), jitter: 'none', initialDelayMs: 100 }).execute(fn, controller.signal),
+    );
+    await vi.advanceTimersByTimeAsync(0);
+    setTimeout(() => controller.abort(), 100); // due with the end of the wait, fires just after it
+    await vi.advanceTimersByTimeAsync(100 + LOOP_HOP_MS);
+    const { error } = await result;
+    expect(fn.calls).toBe(1);
+    expect((error as FaultlineError).cause).toBe(first);
+    expect(historyOf(error)).toMatchObject({ attempts: 1, delaysMs: [100], gaveUpBecause: 'aborted' });
+  });
+
   it('an already aborted signal runs nothing', async () => {
     const fn = flaky([], 'never');
     const reason = new Error('shutting down');
