@@ -40,10 +40,19 @@ const BUILT_IN_RULES: Rule[] = [
   },
 ];
 
-// One cheap pass that says whether any rule can match: most text (messages, stack headers) holds
-// no secret, and then we skip the per-rule passes entirely. Over-matching only costs time.
-const ANY_SECRET =
-  /authorization|cookie|x-api-key|bearer|basic|password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|eyJ|AKIA|ASIA|\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d|@/i;
+// Cheap passes that say whether any rule can match: most text (messages, stack headers) holds no
+// secret, and then we skip the per-rule passes entirely. Over-matching only costs time. One regex
+// with every trigger in it costs about twice these three: its one-character `@` alternative stops
+// irregexp from skipping ahead, and the keyword alternation is factored by first letter.
+// Together they accept exactly what the former single pre-check regex accepted (test/redact.test.ts).
+const ANY_SECRET_WORD =
+  /a(?:uthorization|pi[_-]?key|ccess[_-]?key|kia|sia)|cookie|x-api-key|b(?:earer|asic)|p(?:ass(?:word|wd)|wd|rivate[_-]?key)|secret|token|credential|eyj/i;
+const CARD_RUN = /\d(?:[ -]?\d){12}/;
+
+/** True when a built-in rule might match `text` (never false when one does). */
+export function mayHoldSecret(text: string): boolean {
+  return text.includes('@') || CARD_RUN.test(text) || ANY_SECRET_WORD.test(text);
+}
 
 const SENSITIVE_KEY =
   /^(?:.*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|authorization|cookie|session)[\w-]*|pin|cvv|cvc|ssn)$/i;
@@ -99,7 +108,7 @@ export function setExtraPatterns(patterns: RegExp[]): void {
 export function redact(text: string): string {
   if (typeof text !== 'string' || text.length === 0) return text;
   let out = text;
-  if (ANY_SECRET.test(text)) out = applyBuiltIns(out);
+  if (mayHoldSecret(text)) out = applyBuiltIns(out);
   for (const rule of extraRules) {
     rule.pattern.lastIndex = 0;
     out = out.replace(rule.pattern, REDACTED);
@@ -116,15 +125,20 @@ function applyBuiltIns(text: string): string {
   return out;
 }
 
+const FIRST_FRAME = /\n\s+at /;
+
 /**
  * Redacts a stack trace's message (the lines before the first `    at …` frame) and leaves the
  * frames alone: frames are code locations, not data, and scanning them would cost more than the
  * rest of recording an error.
  */
 export function redactStack(stack: string): string {
-  const firstFrame = stack.search(/\n\s+at /);
+  const firstFrame = stack.search(FIRST_FRAME);
   if (firstFrame < 0) return redact(stack);
-  return redact(stack.slice(0, firstFrame)) + stack.slice(firstFrame);
+  const header = stack.slice(0, firstFrame);
+  const redacted = redact(header);
+  // Nothing to hide (the usual case): the stack itself, not a new string built from its two halves.
+  return redacted === header ? stack : redacted + stack.slice(firstFrame);
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   redactValue,
   resetFaultlineConfig,
 } from '../src/index.js';
+import { mayHoldSecret } from '../src/redact.js';
 
 afterEach(() => resetFaultlineConfig());
 
@@ -90,5 +91,84 @@ describe('redact', () => {
     let dag: Record<string, unknown> = { leaf: 1 };
     for (let i = 0; i < 30; i++) dag = { a: dag, b: dag };
     expect(JSON.stringify(redactValue(dag)).length).toBeLessThan(200_000);
+  });
+
+  it('pre-check accepts exactly what the single-regex pre-check it replaced accepted (property)', () => {
+    // The pre-check that preceded mayHoldSecret, kept here as the reference.
+    const reference =
+      /authorization|cookie|x-api-key|bearer|basic|password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|eyJ|AKIA|ASIA|\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d|@/i;
+    // Fragments near every trigger (prefixes, case changes, separators) so matches and near misses are frequent.
+    const fragment = fc.constantFrom(
+      'author',
+      'Authorization',
+      'AUTHORIZATION',
+      'cook',
+      'Cookie',
+      'x-api',
+      'X-API-KEY',
+      'bear',
+      'Bearer',
+      'basi',
+      'Basic',
+      'pass',
+      'Password',
+      'passwd',
+      'pw',
+      'pwd',
+      'PWD',
+      'secre',
+      'Secret',
+      'tok',
+      'Token',
+      'api',
+      'api_key',
+      'api-key',
+      'apiKey',
+      'APIKEY',
+      'access',
+      'access_key',
+      'accessKey',
+      'private',
+      'private-key',
+      'credential',
+      'Credentials',
+      'eyJ',
+      'EYJ',
+      'ey',
+      'AKIA',
+      'akia',
+      'ASIA',
+      'asi',
+      '@',
+      ' ',
+      '-',
+      '_',
+      ':',
+      '=',
+      '.',
+      '0',
+      '1',
+      '4111',
+      '1111 ',
+      '1234-',
+      '5678',
+      '99',
+      'x',
+      'k',
+      'key',
+      'ſ',
+      'K',
+      'é',
+    );
+    const text = fc.oneof(
+      fc.array(fragment, { maxLength: 12 }).map((parts) => parts.join('')),
+      fc.string({ maxLength: 40 }),
+    );
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(mayHoldSecret(t)).toBe(reference.test(t));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
