@@ -1,5 +1,7 @@
 import { safeGet, typeName } from './safe.js';
 
+const NO_MEMBERS: readonly unknown[] = Object.freeze([]);
+
 /** How far we follow `cause` links: deep enough for real chains, bounded for hostile ones. */
 export const MAX_CHAIN = 32;
 const MAX_AGGREGATE_MEMBERS = 10;
@@ -16,6 +18,10 @@ export interface ChainLink {
  * stops at cycles and after MAX_CHAIN links, and never throws (hostile getters read as absent).
  */
 export function causeChain(value: unknown, limit = MAX_CHAIN): ChainLink[] {
+  // Most errors have no cause: the same one-link answer without the walk's bookkeeping.
+  if (limit >= 1 && value !== undefined && safeGet(value, 'cause') === undefined) {
+    if (aggregateMembers(value).length === 0) return [{ value, via: 'root', depth: 0 }];
+  }
   const out: ChainLink[] = [];
   const seen = new Set<unknown>();
   const visit = (v: unknown, via: ChainLink['via'], depth: number) => {
@@ -34,13 +40,18 @@ export function causeChain(value: unknown, limit = MAX_CHAIN): ChainLink[] {
   return out;
 }
 
-export function aggregateMembers(value: unknown): unknown[] {
-  if (typeName(value) !== 'AggregateError') return [];
+export function aggregateMembers(value: unknown): readonly unknown[] {
+  return aggregateMembersOf(value, typeName(value));
+}
+
+/** aggregateMembers for a value whose type name is already known (one read of `name`). */
+export function aggregateMembersOf(value: unknown, type: string): readonly unknown[] {
+  if (type !== 'AggregateError') return NO_MEMBERS;
   const errors = safeGet(value, 'errors');
-  if (!Array.isArray(errors)) return [];
+  if (!Array.isArray(errors)) return NO_MEMBERS;
   try {
     return errors.slice(0, MAX_AGGREGATE_MEMBERS);
   } catch {
-    return [];
+    return NO_MEMBERS;
   }
 }

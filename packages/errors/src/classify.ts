@@ -1,9 +1,9 @@
 import { trace } from '@opentelemetry/api';
-import { aggregateMembers } from './chain.js';
+import { aggregateMembers, aggregateMembersOf } from './chain.js';
 import { FaultlineError, isFaultlineError } from './error.js';
 import { decodeServiceError, isServiceErrorLike } from './grpc-status.js';
 import { codeForHttpStatus } from './http-status.js';
-import { isErrorLike, safeGet, safeNumber, safeString, safeStringify, typeName } from './safe.js';
+import { isErrorLike, safeGet, safeNumber, safeStringify, typeNameOf } from './safe.js';
 import { isValidCode, lookupErrorCode } from './taxonomy.js';
 
 interface Rule {
@@ -108,10 +108,19 @@ function fallback(options?: ClassifyOptions): FaultlineError {
 
 function base(options?: ClassifyOptions): { service?: string; correlationId?: string } {
   const out: { service?: string; correlationId?: string } = {};
-  if (options?.service) out.service = options.service;
-  const id = options?.correlationId ?? activeTraceId();
-  if (id) out.correlationId = id;
+  const service = serviceOf(options);
+  if (service !== undefined) out.service = service;
+  const id = correlationOf(options);
+  if (id !== undefined) out.correlationId = id;
   return out;
+}
+
+function serviceOf(options: ClassifyOptions | undefined): string | undefined {
+  return options?.service ? options.service : undefined;
+}
+
+function correlationOf(options: ClassifyOptions | undefined): string | undefined {
+  return (options?.correlationId ?? activeTraceId()) || undefined;
 }
 
 function activeTraceId(): string | undefined {
@@ -120,13 +129,12 @@ function activeTraceId(): string | undefined {
 }
 
 function build(value: unknown, options?: ClassifyOptions): FaultlineError {
-  const common = base(options);
   if (value === null || value === undefined) {
     return new FaultlineError({
       code: 'unknown_error',
       message: `${String(value)} was thrown`,
       exceptionType: String(value),
-      ...common,
+      ...base(options),
     });
   }
   const kind = typeof value;
@@ -135,7 +143,7 @@ function build(value: unknown, options?: ClassifyOptions): FaultlineError {
       code: 'unknown_error',
       message: value as string,
       exceptionType: 'string',
-      ...common,
+      ...base(options),
     });
   }
   if (kind !== 'object' && kind !== 'function') {
@@ -143,42 +151,59 @@ function build(value: unknown, options?: ClassifyOptions): FaultlineError {
       code: 'unknown_error',
       message: `a ${kind} was thrown: ${safeStringify(value, 128)}`,
       exceptionType: kind,
-      ...common,
+      ...base(options),
     });
   }
+  return fromObject(value as object, options);
+}
 
-  if (isServiceErrorLike(value)) {
+/**
+ * The common case, a thrown Error: each property of the thrown value is read once, and the
+ * FaultlineError is built from one options object of a fixed shape (no spreads).
+ */
+function fromObject(value: object, options: ClassifyOptions | undefined): FaultlineError {
+  const service = serviceOf(options);
+  const correlationId = correlationOf(options);
+  const code = safeGet(value, 'code');
+  // A grpc-js ServiceError has a numeric `code` (and `metadata`): only then is it worth decoding.
+  if (typeof code === 'number' && isServiceErrorLike(value)) {
     const decoded = decodeServiceError(value);
     if (decoded) return decoded;
   }
-
   const errorLike = isErrorLike(value);
-  const rule = ruleFor(value) ?? findInCauses(value);
-  const message = messageOf(value, errorLike);
-  const stack = errorLike ? safeString(value, 'stack') : undefined;
+  const name = safeGet(value, 'name');
+  const message = safeGet(value, 'message');
   const cause = safeGet(value, 'cause');
-  const retryAfterMs = safeNumber(value, 'retryAfterMs');
-  const opts = {
-    message,
-    exceptionType: typeName(value),
-    ...(stack !== undefined ? { stack } : {}),
-    ...(cause !== undefined ? { cause } : {}),
-    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-    ...common,
-  };
-  if (rule) {
-    return new FaultlineError({
-      code: rule.code,
-      ...(rule.retryable !== undefined ? { retryable: rule.retryable } : {}),
-      ...opts,
-    });
-  }
-  // Plain Errors thrown by code are execution failures; anything else is unknown.
-  return new FaultlineError({ code: errorLike ? 'execution_failed' : 'unknown_error', ...opts });
+  const exceptionType = typeNameOf(value, name);
+  const rule =
+    ruleFrom(value, code, name, message) ??
+    findInCauses(value, cause, aggregateMembersOf(value, exceptionType));
+  const stack = errorLike ? safeGet(value, 'stack') : undefined;
+  return new FaultlineError({
+    // Plain Errors thrown by code are execution failures; anything else is unknown.
+    code: rule ? rule.code : errorLike ? 'execution_failed' : 'unknown_error',
+    retryable: rule?.retryable,
+    message:
+      typeof message === 'string' && message.length > 0
+        ? message
+        : errorLike
+          ? `${exceptionType} with no message`
+          : `a non-error ${exceptionType} was thrown: ${safeStringify(value, 256)}`,
+    exceptionType,
+    stack: typeof stack === 'string' ? stack : undefined,
+    cause,
+    retryAfterMs: safeNumber(value, 'retryAfterMs'),
+    service,
+    correlationId,
+  });
 }
 
 function ruleFor(value: unknown): Rule | undefined {
-  const code = safeGet(value, 'code');
+  return ruleFrom(value, safeGet(value, 'code'), safeGet(value, 'name'), undefined);
+}
+
+/** `message` is read only when needed (RangeError) unless the caller already has it. */
+function ruleFrom(value: unknown, code: unknown, name: unknown, message: unknown): Rule | undefined {
   if (typeof code === 'string') {
     const known = CODE_RULES[code];
     if (known) return known;
@@ -186,8 +211,7 @@ function ruleFor(value: unknown): Rule | undefined {
     if (isValidCode(code) && lookupErrorCode(code)) return { code };
     if (code.startsWith('FAULTLINE_ERR_')) return { code: 'configuration_error' };
   }
-  const name = safeString(value, 'name');
-  if (name) {
+  if (typeof name === 'string' && name) {
     const known = NAME_RULES[name];
     if (known) return known;
   }
@@ -197,8 +221,12 @@ function ruleFor(value: unknown): Rule | undefined {
     if (mapped) return { code: mapped };
   }
   if (name === 'RangeError') {
-    const message = safeString(value, 'message') ?? '';
-    if (/allocation failed|invalid (?:array|string|typed array) length|out of memory/i.test(message)) {
+    const text = message === undefined ? safeGet(value, 'message') : message;
+    if (
+      /allocation failed|invalid (?:array|string|typed array) length|out of memory/i.test(
+        typeof text === 'string' ? text : '',
+      )
+    ) {
       return { code: 'memory_exhausted' };
     }
   }
@@ -206,22 +234,31 @@ function ruleFor(value: unknown): Rule | undefined {
 }
 
 function httpStatusOf(value: unknown): number | undefined {
-  for (const key of ['status', 'statusCode']) {
-    const v = safeNumber(value, key);
-    if (v !== undefined && Number.isInteger(v) && v >= 400 && v <= 599) return v;
-  }
+  const status = safeNumber(value, 'status');
+  if (isErrorStatus(status)) return status;
+  const statusCode = safeNumber(value, 'statusCode');
+  if (isErrorStatus(statusCode)) return statusCode;
   const response = safeGet(value, 'response');
   if (response && typeof response === 'object') {
     const v = safeNumber(response, 'status') ?? safeNumber(response, 'statusCode');
-    if (v !== undefined && Number.isInteger(v) && v >= 400 && v <= 599) return v;
+    if (isErrorStatus(v)) return v;
   }
   return undefined;
 }
 
-/** `fetch failed` wraps the real reason (ECONNREFUSED…) in `cause`; AggregateError in `errors`. */
-function findInCauses(value: unknown): Rule | undefined {
+function isErrorStatus(v: number | undefined): v is number {
+  return v !== undefined && Number.isInteger(v) && v >= 400 && v <= 599;
+}
+
+/**
+ * `fetch failed` wraps the real reason (ECONNREFUSED…) in `cause`; AggregateError in `errors`.
+ * `cause` and `members` are the thrown value's own, already read.
+ */
+function findInCauses(value: unknown, cause: unknown, members: readonly unknown[]): Rule | undefined {
+  // Most thrown errors have neither: no search state to allocate.
+  if ((cause === undefined || cause === null) && members.length === 0) return undefined;
   const seen = new Set<unknown>([value]);
-  let frontier: unknown[] = [safeGet(value, 'cause'), ...aggregateMembers(value)];
+  let frontier: unknown[] = [cause, ...members];
   for (let depth = 0; depth < CAUSE_SEARCH_DEPTH && frontier.length > 0; depth++) {
     const next: unknown[] = [];
     for (const candidate of frontier) {
@@ -235,11 +272,4 @@ function findInCauses(value: unknown): Rule | undefined {
     frontier = next;
   }
   return undefined;
-}
-
-function messageOf(value: unknown, errorLike: boolean): string {
-  const message = safeGet(value, 'message');
-  if (typeof message === 'string' && message.length > 0) return message;
-  if (errorLike) return `${typeName(value)} with no message`;
-  return `a non-error ${typeName(value)} was thrown: ${safeStringify(value, 256)}`;
 }

@@ -6,6 +6,7 @@ import {
   isSeverity,
   isValidCode,
   lookupErrorCode,
+  type RegisteredErrorCode,
   type Severity,
   specFor,
 } from './taxonomy.js';
@@ -64,6 +65,17 @@ function warnUnregistered(code: string): void {
   );
 }
 
+/** Telemetry values derived from an error; see memoOf. */
+export interface ErrorMemo {
+  fingerprint?: string;
+  composedStack?: string;
+  /** The bound composedStack was made for, and whether it holds everything (nothing cut). */
+  composedBound?: number;
+  composedWhole?: boolean;
+}
+
+let memoSlot: (err: object) => ErrorMemo | undefined;
+
 export class FaultlineError extends Error {
   override readonly name = 'FaultlineError';
   readonly code: string;
@@ -78,38 +90,46 @@ export class FaultlineError extends Error {
   readonly exceptionType: string;
   declare readonly [BRAND]: true;
 
+  /** Values derived from this error for telemetry (fingerprint, composed stack), computed once. */
+  #memo: ErrorMemo | undefined = undefined;
+
   constructor(options: FaultlineErrorOptions) {
-    const requested = isValidCode(options?.code) ? options.code : 'unknown_error';
-    const spec = specFor(requested, isErrorCategory(options?.category) ? options.category : 'system');
-    if (
-      options?.remote !== true &&
-      !isErrorCategory(options?.category) &&
-      lookupErrorCode(requested) === undefined
-    ) {
-      warnUnregistered(requested);
+    // A registered code is valid by construction: one Map lookup instead of the pattern test.
+    const raw = options?.code;
+    const registered = typeof raw === 'string' ? lookupErrorCode(raw) : undefined;
+    const requested = registered !== undefined || isValidCode(raw) ? (raw as string) : 'unknown_error';
+    const explicitCategory = isErrorCategory(options?.category);
+    const spec: RegisteredErrorCode =
+      registered ?? specFor(requested, explicitCategory ? (options.category as ErrorCategory) : 'system');
+    if (registered === undefined && options?.remote !== true && !explicitCategory) {
+      if (lookupErrorCode(requested) === undefined) warnUnregistered(requested);
     }
     const config = faultlineConfig();
     const message = redactBounded(
       typeof options?.message === 'string' ? options.message : requested.replace(/_/g, ' '),
       config.maxMessageLength,
     );
+    const reuse = typeof options?.stack === 'string' ? options.stack : undefined;
     const capture = options?.captureStack ?? (options?.stack === undefined && spec.captureStack);
+    const cause = options?.cause;
     if (capture) {
-      super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
+      super(message, cause !== undefined ? { cause } : undefined);
     } else {
       // Stackless: an operational error costs a fraction of `new Error()` (no frames captured).
+      // When the stack is about to be replaced by a reused one, a non-numeric limit makes V8 skip
+      // the capture altogether (0 still walks into the capture machinery).
       const limit = Error.stackTraceLimit;
-      Error.stackTraceLimit = 0;
-      super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
-      Error.stackTraceLimit = limit;
+      Error.stackTraceLimit = (reuse === undefined ? 0 : undefined) as unknown as number;
+      try {
+        super(message, cause !== undefined ? { cause } : undefined);
+      } finally {
+        Error.stackTraceLimit = limit;
+      }
     }
-    if (typeof options?.stack === 'string') {
-      Object.defineProperty(this, 'stack', {
-        value: options.stack,
-        writable: true,
-        configurable: true,
-        enumerable: false,
-      });
+    if (reuse !== undefined) {
+      // `stack` is an own, writable, non-enumerable property of every Error: a plain assignment keeps
+      // those attributes and is several times cheaper than Object.defineProperty.
+      this.stack = reuse;
     }
     this.code = requested;
     this.category = spec.category;
@@ -130,10 +150,35 @@ export class FaultlineError extends Error {
       typeof options?.exceptionType === 'string' ? options.exceptionType : 'FaultlineError';
   }
 
+  static {
+    memoSlot = (err) => {
+      if (!(#memo in err)) return undefined;
+      if (err.#memo === undefined) err.#memo = {};
+      return err.#memo;
+    };
+  }
+
   /** Plain JSON for logs and debugging; redacted; the wire codecs decide what leaves the process. */
   toJSON(): FaultlineErrorJSON {
     return serialize(this, 0);
   }
+}
+
+const foreignMemos = new WeakMap<object, ErrorMemo>();
+
+/**
+ * The memo of derived values for `err`: a private field for errors of this copy of the package
+ * (no WeakMap insertion per error), a WeakMap for structured errors made by another copy.
+ */
+export function memoOf(err: FaultlineError): ErrorMemo {
+  const own = memoSlot(err);
+  if (own !== undefined) return own;
+  let memo = foreignMemos.get(err);
+  if (memo === undefined) {
+    memo = {};
+    foreignMemos.set(err, memo);
+  }
+  return memo;
 }
 
 // The brand lives on the prototype: free per instance, and still found through the global symbol.

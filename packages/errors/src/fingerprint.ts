@@ -1,11 +1,24 @@
 import { createHash } from 'node:crypto';
-import type { FaultlineError } from './error.js';
+import { type FaultlineError, memoOf } from './error.js';
 
-const cache = new WeakMap<FaultlineError, string>();
 const IN_APP_FRAMES = 5;
 const MAX_SITES = 512;
-const bySite = new Map<string, string>();
+/** Longer frame texts are fingerprinted without being remembered (bounded memory). */
+const MAX_SITE_FRAMES = 8_192;
 let cwd: string | undefined;
+
+interface Site {
+  code: string;
+  /** The stack from its first frame on, a flat copy: no reference to the header (raw message). */
+  frames: string;
+  value: string;
+}
+
+// Errors thrown from one code path share their frames text exactly, line and column included.
+// Sites are found by the length of that text and confirmed by comparing it: a length is a
+// number key (no hashing of a long string per lookup) and the comparison is a memcmp.
+const sitesByLength = new Map<number, Site[]>();
+const siteOrder: Site[] = [];
 
 /**
  * A stable identity for "the same error": code plus the top in-app frames, normalised (function
@@ -13,28 +26,53 @@ let cwd: string | undefined;
  * across processes and deploys that did not touch that code path.
  */
 export function fingerprint(err: FaultlineError): string {
-  const hit = cache.get(err);
-  if (hit) return hit;
-  const stack = err.stack ?? '';
-  // Errors thrown from one code path share their frames: remember the fingerprint per (code, frames).
+  const memo = memoOf(err);
+  if (memo.fingerprint !== undefined) return memo.fingerprint;
+  const value = siteFingerprint(err.code, err.stack ?? '');
+  memo.fingerprint = value;
+  return value;
+}
+
+function siteFingerprint(code: string, stack: string): string {
   const framesAt = stack.indexOf('\n    at ');
-  const siteKey = framesAt < 0 ? undefined : `${err.code}${stack.slice(framesAt, framesAt + 2048)}`;
-  const known = siteKey === undefined ? undefined : bySite.get(siteKey);
-  if (known !== undefined) {
-    cache.set(err, known);
-    return known;
+  const length = stack.length - framesAt;
+  const cacheable = framesAt >= 0 && length <= MAX_SITE_FRAMES;
+  if (cacheable) {
+    const bucket = sitesByLength.get(length);
+    if (bucket !== undefined) {
+      // A slice is O(1) and === compares flat contents (several times cheaper than endsWith).
+      const frames = stack.slice(framesAt);
+      for (const site of bucket) {
+        if (site.code === code && site.frames === frames) return site.value;
+      }
+    }
   }
   // sha1 as an identity hash (not for secrecy): native, and faster here than any JS hash.
   const value = createHash('sha1')
-    .update(`${err.code}\n${inAppFrames(stack).join('\n')}`)
+    .update(`${code}\n${inAppFrames(stack).join('\n')}`)
     .digest('hex')
     .slice(0, 16);
-  cache.set(err, value);
-  if (siteKey !== undefined) {
-    if (bySite.size >= MAX_SITES) bySite.delete(bySite.keys().next().value as string);
-    bySite.set(siteKey, value);
-  }
+  if (cacheable) remember({ code, frames: flatCopy(stack.slice(framesAt)), value }, length);
   return value;
+}
+
+function remember(site: Site, length: number): void {
+  if (siteOrder.length >= MAX_SITES) {
+    const old = siteOrder.shift() as Site;
+    const oldLength = old.frames.length;
+    const rest = (sitesByLength.get(oldLength) ?? []).filter((s) => s !== old);
+    if (rest.length > 0) sitesByLength.set(oldLength, rest);
+    else sitesByLength.delete(oldLength);
+  }
+  siteOrder.push(site);
+  const bucket = sitesByLength.get(length);
+  if (bucket === undefined) sitesByLength.set(length, [site]);
+  else bucket.push(site);
+}
+
+/** A slice would keep the whole stack string alive, header and raw message with it. */
+function flatCopy(text: string): string {
+  return JSON.parse(JSON.stringify(text)) as string;
 }
 
 /** `    at fn (file:line:col)` or `    at file:line:col` into [function, file], without a regex. */

@@ -7,10 +7,10 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
-import { causeChain } from './chain.js';
+import { type ChainLink, causeChain } from './chain.js';
 import { toFaultlineError } from './classify.js';
 import { faultlineConfig } from './config.js';
-import { type FaultlineError, isFaultlineError } from './error.js';
+import { type FaultlineError, isFaultlineError, memoOf } from './error.js';
 import { fingerprint } from './fingerprint.js';
 import { grpcCodeFor, httpStatusFor } from './http-status.js';
 import { redactStack } from './redact.js';
@@ -68,14 +68,19 @@ export function grpcCodeName(code: number): string {
 
 /** The attributes that describe an error on a span (and, trimmed, on metrics and logs). */
 export function errorAttributes(err: FaultlineError): Attributes {
+  return attributesOf(err, causeChain(err));
+}
+
+function attributesOf(err: FaultlineError, chain: readonly ChainLink[]): Attributes {
+  // Literal keys (equal to ATTR.*): the object gets its shape at once, not key by key.
   return {
-    [ATTR.ERROR_TYPE]: err.code,
-    [ATTR.CODE]: err.code,
-    [ATTR.CATEGORY]: err.category,
-    [ATTR.SEVERITY]: err.severity,
-    [ATTR.RETRYABLE]: err.retryable,
-    [ATTR.FINGERPRINT]: fingerprint(err),
-    [ATTR.CAUSE_CHAIN_LENGTH]: causeChain(err).length - 1,
+    'error.type': err.code,
+    'faultline.error.code': err.code,
+    'faultline.error.category': err.category,
+    'faultline.error.severity': err.severity,
+    'faultline.error.retryable': err.retryable,
+    'faultline.error.fingerprint': fingerprint(err),
+    'faultline.error.cause_chain_length': chain.length - 1,
   };
 }
 
@@ -161,14 +166,16 @@ export function recordError(
 
     if (err.correlationId === undefined) err.correlationId = target.spanContext().traceId;
     const kind = options.spanKind ?? (safeGet(target, 'kind') as SpanKind | undefined);
-    const attributes = errorAttributes(err);
+    // One walk of the cause chain serves the attribute and the stacktrace.
+    const chain = causeChain(err);
+    const attributes = attributesOf(err, chain);
     const status = statusInput(target, err, kind, options);
     if (status.grpcStatusCode !== undefined)
       attributes[ATTR.RPC_RESPONSE_STATUS_CODE] = grpcCodeName(status.grpcStatusCode);
     target.setAttributes(attributes);
 
     const config = faultlineConfig();
-    const exception = exceptionAttributes(err, config.maxAttributeLength);
+    const exception = exceptionAttributesOf(err, config.maxAttributeLength, chain);
     if (config.exceptionSignal !== 'logs') target.addEvent('exception', exception);
     if (config.exceptionSignal !== 'events' && config.onExceptionLog) {
       try {
@@ -210,27 +217,52 @@ function statusInput(
 
 /** exception.* attributes, the stacktrace carrying every cause as a "Caused by:" section. */
 export function exceptionAttributes(err: FaultlineError, maxLength: number): Record<string, string> {
+  return exceptionAttributesOf(err, maxLength, undefined);
+}
+
+function exceptionAttributesOf(
+  err: FaultlineError,
+  maxLength: number,
+  chain: readonly ChainLink[] | undefined,
+): Record<string, string> {
   return {
-    [ATTR.EXCEPTION_TYPE]: err.exceptionType,
-    [ATTR.EXCEPTION_MESSAGE]: err.message.slice(0, maxLength),
-    [ATTR.EXCEPTION_STACKTRACE]: composedStack(err, maxLength),
+    'exception.type': err.exceptionType,
+    'exception.message': err.message.slice(0, maxLength),
+    'exception.stacktrace': composeStack(err, maxLength, chain),
   };
 }
 
-const stackCache = new WeakMap<FaultlineError, string>();
-
 export function composedStack(err: FaultlineError, maxLength = faultlineConfig().maxAttributeLength): string {
-  const hit = stackCache.get(err);
-  if (hit !== undefined && hit.length <= maxLength) return hit;
+  return composeStack(err, maxLength, undefined);
+}
+
+function composeStack(
+  err: FaultlineError,
+  maxLength: number,
+  known: readonly ChainLink[] | undefined,
+): string {
+  const memo = memoOf(err);
+  const hit = memo.composedStack;
+  // Reusable for the same bound, or for any bound it fits in when nothing was cut from it.
+  if (
+    hit !== undefined &&
+    (memo.composedBound === maxLength || (memo.composedWhole && hit.length <= maxLength))
+  )
+    return hit;
   // A wrapped error keeps the original's stack, whose header holds the raw message: redact every header.
   let text = redactStack(stackOf(err));
-  for (const link of causeChain(err).slice(1)) {
+  const chain = known ?? causeChain(err);
+  for (let i = 1; i < chain.length; i++) {
     if (text.length > maxLength) break;
+    const link = chain[i] as ChainLink;
     const label = link.via === 'aggregate' ? 'Aggregated' : 'Caused by';
     text += `\n${label}: ${isFaultlineError(link.value) ? `[${link.value.code}] ` : ''}${redactStack(stackOf(link.value))}`;
   }
+  const whole = text.length <= maxLength;
   if (text.length > maxLength) text = `${text.slice(0, maxLength)}…[truncated]`;
-  stackCache.set(err, text);
+  memo.composedStack = text;
+  memo.composedBound = maxLength;
+  memo.composedWhole = whole;
   return text;
 }
 

@@ -33,8 +33,12 @@ export function typeName(value: unknown): string {
   if (value === null) return 'null';
   const t = typeof value;
   if (t !== 'object' && t !== 'function') return t;
-  const name = safeString(value, 'name');
-  if (name && name.length <= 128 && /^[\w$.:-]+$/.test(name)) return name;
+  return typeNameOf(value, safeGet(value, 'name'));
+}
+
+/** typeName for an object whose `name` has already been read (one read per property). */
+export function typeNameOf(value: unknown, name: unknown): string {
+  if (typeof name === 'string' && isPlainName(name)) return name;
   try {
     const ctor = Object.getPrototypeOf(value)?.constructor?.name;
     if (typeof ctor === 'string' && ctor.length > 0 && ctor.length <= 128) return ctor;
@@ -42,6 +46,20 @@ export function typeName(value: unknown): string {
     // Proxy with a throwing getPrototypeOf trap.
   }
   return 'Object';
+}
+
+// Error names come from a handful of classes: remember the verdict for the names seen (bounded,
+// since a hostile stream of names must not grow it without limit).
+const PLAIN_NAME = /^[\w$.:-]+$/;
+const nameVerdicts = new Map<string, boolean>();
+
+function isPlainName(name: string): boolean {
+  if (name.length === 0 || name.length > 128) return false;
+  const known = nameVerdicts.get(name);
+  if (known !== undefined) return known;
+  const verdict = PLAIN_NAME.test(name);
+  if (nameVerdicts.size < 256) nameVerdicts.set(name, verdict);
+  return verdict;
 }
 
 /** String(value) that never throws and never returns more than `max` characters. */

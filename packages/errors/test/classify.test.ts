@@ -38,6 +38,45 @@ describe('toFaultlineError: what it recognises', () => {
     expect(err.stack).toBe(original.stack);
   });
 
+  it('reuses the original stack as a non-enumerable own property and leaves Error.stackTraceLimit as it was', () => {
+    const saved = Error.stackTraceLimit;
+    try {
+      for (const limit of [10, 0, 50, Number.POSITIVE_INFINITY]) {
+        Error.stackTraceLimit = limit;
+        const original = sysError('ECONNRESET', 'socket hang up');
+        const err = toFaultlineError(original);
+        expect(err.stack).toBe(original.stack);
+        expect(Object.getOwnPropertyDescriptor(err, 'stack')?.enumerable).toBe(false);
+        expect(Object.keys(err)).not.toContain('stack');
+        expect(Error.stackTraceLimit).toBe(limit);
+        // A structured error with no stack to reuse still captures its own where its code asks for one.
+        const own = new FaultlineError({ code: 'internal_error', message: 'boom' });
+        expect(own.stack?.startsWith('FaultlineError: boom')).toBe(true);
+        expect(Error.stackTraceLimit).toBe(limit);
+      }
+      // An operational code is stackless: its stack is the header alone.
+      Error.stackTraceLimit = 10;
+      expect(new FaultlineError({ code: 'not_found', message: 'no user' }).stack).toBe(
+        'FaultlineError: no user',
+      );
+    } finally {
+      Error.stackTraceLimit = saved;
+    }
+  });
+
+  it('reads each property of the thrown value once', () => {
+    const reads = new Map<PropertyKey, number>();
+    const target = Object.assign(new Error('counted'), { code: 'ECONNREFUSED' });
+    const counted = new Proxy(target, {
+      get(t, key, receiver) {
+        reads.set(key, (reads.get(key) ?? 0) + 1);
+        return Reflect.get(t, key, receiver);
+      },
+    });
+    expect(toFaultlineError(counted).code).toBe('connection_failed');
+    for (const [key, n] of reads) expect(n, String(key)).toBe(1);
+  });
+
   it('recognises a real ECONNREFUSED from fetch (undici wraps it in `cause`)', async () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

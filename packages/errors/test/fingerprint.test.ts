@@ -36,4 +36,25 @@ describe('fingerprint', () => {
     expect(first).toMatch(/^[0-9a-f]{16}$/);
     expect(second).toBe(first);
   });
+
+  it('remembers code paths exactly: equal-length frames from other code paths are told apart', () => {
+    const stackA = 'Error: x\n    at alpha (/srv/app/a.js:10:5)\n    at main (/srv/app/m.js:1:1)';
+    const stackB = 'Error: x\n    at gamma (/srv/app/g.js:10:5)\n    at main (/srv/app/m.js:1:1)';
+    expect(stackA.length).toBe(stackB.length);
+    const a = new FaultlineError({ code: 'internal_error', stack: stackA });
+    const b = new FaultlineError({ code: 'internal_error', stack: stackB });
+    const a2 = new FaultlineError({
+      code: 'internal_error',
+      stack: `Error: a longer message\n${stackA.slice(9)}`,
+    });
+    const c = new FaultlineError({ code: 'not_implemented', stack: stackA });
+    expect(fingerprint(a)).not.toBe(fingerprint(b));
+    expect(fingerprint(a2)).toBe(fingerprint(a));
+    expect(fingerprint(c)).not.toBe(fingerprint(a));
+    // Line and column numbers are not part of the identity.
+    const moved = new FaultlineError({ code: 'internal_error', stack: stackA.replace(':10:5', ':12:9') });
+    expect(fingerprint(moved)).toBe(fingerprint(a));
+    // Asking again (memoised per error) gives the same answer.
+    expect(fingerprint(b)).toBe(fingerprint(b));
+  });
 });

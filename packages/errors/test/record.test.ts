@@ -1,6 +1,8 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  causeChain,
+  composedStack,
   configureFaultline,
   correlationId,
   type ExceptionLogRecord,
@@ -216,3 +218,56 @@ describe('recordError', () => {
     ).not.toThrow();
   });
 });
+
+describe('composedStack and causeChain', () => {
+  it('has one link for an error with no cause, and follows causes and AggregateError members', () => {
+    const lone = new Error('alone');
+    expect(causeChain(lone)).toEqual([{ value: lone, via: 'root', depth: 0 }]);
+    expect(causeChain(lone, 0)).toEqual([]);
+    const inner = new Error('inner');
+    const agg = new AggregateError([new Error('first'), new Error('second')], 'all failed', { cause: inner });
+    expect(causeChain(agg).map((l) => [l.via, l.depth])).toEqual([
+      ['root', 0],
+      ['aggregate', 1],
+      ['aggregate', 1],
+      ['cause', 1],
+    ]);
+  });
+
+  it('writes every cause and member as a section, with redacted headers and structured codes', () => {
+    const structured = new FaultlineError({ code: 'dependency_failed', message: 'token=abc123 rejected' });
+    const agg = new AggregateError([new Error('replica 1 down')], 'all replicas failed', {
+      cause: structured,
+    });
+    const err = toFaultlineErrorOf(new Error('password=hunter2 login failed', { cause: agg }));
+    const text = composedStack(err, 16_384);
+    expect(text.startsWith('Error: password=[REDACTED] login failed\n    at ')).toBe(true);
+    expect(text).toContain('\nCaused by: AggregateError: all replicas failed\n');
+    expect(text).toContain('\nAggregated: Error: replica 1 down\n');
+    expect(text).toContain('\nCaused by: [dependency_failed] FaultlineError: token=[REDACTED] rejected');
+    expect(text).not.toContain('hunter2');
+    expect(text).not.toContain('abc123');
+  });
+
+  it('returns the stack itself when there is no cause and nothing to redact', () => {
+    const original = new Error('plain failure');
+    const err = toFaultlineErrorOf(original);
+    expect(composedStack(err, 16_384)).toBe(original.stack);
+  });
+
+  it('honours each bound, whatever bound was asked for first', () => {
+    const err = toFaultlineErrorOf(new Error('bounded', { cause: new Error('below') }));
+    const small = composedStack(err, 80);
+    expect(small.endsWith('…[truncated]')).toBe(true);
+    expect(small.length).toBe(80 + '…[truncated]'.length);
+    const full = composedStack(err, 16_384);
+    expect(full).toContain('Caused by: Error: below');
+    expect(full.endsWith('…[truncated]')).toBe(false);
+    expect(composedStack(err, 80)).toBe(small);
+    expect(composedStack(err, 16_384)).toBe(full);
+  });
+});
+
+function toFaultlineErrorOf(value: unknown): FaultlineError {
+  return recordError(undefined, value);
+}
