@@ -1,9 +1,16 @@
 import { trace } from '@opentelemetry/api';
-import { aggregateMembers, aggregateMembersOf } from './chain.js';
+import { aggregateMembersOf } from './chain.js';
 import { FaultlineError, isFaultlineError } from './error.js';
 import { decodeServiceError, isServiceErrorLike } from './grpc-status.js';
 import { codeForHttpStatus } from './http-status.js';
-import { isErrorLike, safeGet, safeNumber, safeStringify, typeNameOf } from './safe.js';
+import {
+  isErrorLike,
+  retryAfterOfThrown,
+  safeStringify,
+  stackOfThrown,
+  thrownFields,
+  typeNameOf,
+} from './safe.js';
 import { isValidCode, lookupErrorCode } from './taxonomy.js';
 
 interface Rule {
@@ -164,21 +171,18 @@ function build(value: unknown, options?: ClassifyOptions): FaultlineError {
 function fromObject(value: object, options: ClassifyOptions | undefined): FaultlineError {
   const service = serviceOf(options);
   const correlationId = correlationOf(options);
-  const code = safeGet(value, 'code');
+  const { code, name, message, cause } = thrownFields(value);
   // A grpc-js ServiceError has a numeric `code` (and `metadata`): only then is it worth decoding.
   if (typeof code === 'number' && isServiceErrorLike(value)) {
     const decoded = decodeServiceError(value);
     if (decoded) return decoded;
   }
   const errorLike = isErrorLike(value);
-  const name = safeGet(value, 'name');
-  const message = safeGet(value, 'message');
-  const cause = safeGet(value, 'cause');
   const exceptionType = typeNameOf(value, name);
   const rule =
     ruleFrom(value, code, name, message) ??
     findInCauses(value, cause, aggregateMembersOf(value, exceptionType));
-  const stack = errorLike ? safeGet(value, 'stack') : undefined;
+  const stack = errorLike ? stackOfThrown(value) : undefined;
   return new FaultlineError({
     // Plain Errors thrown by code are execution failures; anything else is unknown.
     code: rule ? rule.code : errorLike ? 'execution_failed' : 'unknown_error',
@@ -192,18 +196,13 @@ function fromObject(value: object, options: ClassifyOptions | undefined): Faultl
     exceptionType,
     stack: typeof stack === 'string' ? stack : undefined,
     cause,
-    retryAfterMs: safeNumber(value, 'retryAfterMs'),
+    retryAfterMs: retryAfterOfThrown(value),
     service,
     correlationId,
   });
 }
 
-function ruleFor(value: unknown): Rule | undefined {
-  return ruleFrom(value, safeGet(value, 'code'), safeGet(value, 'name'), undefined);
-}
-
-/** `message` is read only when needed (RangeError) unless the caller already has it. */
-function ruleFrom(value: unknown, code: unknown, name: unknown, message: unknown): Rule | undefined {
+function ruleFrom(value: object, code: unknown, name: unknown, message: unknown): Rule | undefined {
   if (typeof code === 'string') {
     const known = CODE_RULES[code];
     if (known) return known;
@@ -221,10 +220,9 @@ function ruleFrom(value: unknown, code: unknown, name: unknown, message: unknown
     if (mapped) return { code: mapped };
   }
   if (name === 'RangeError') {
-    const text = message === undefined ? safeGet(value, 'message') : message;
     if (
       /allocation failed|invalid (?:array|string|typed array) length|out of memory/i.test(
-        typeof text === 'string' ? text : '',
+        typeof message === 'string' ? message : '',
       )
     ) {
       return { code: 'memory_exhausted' };
@@ -233,21 +231,49 @@ function ruleFrom(value: unknown, code: unknown, name: unknown, message: unknown
   return undefined;
 }
 
-function httpStatusOf(value: unknown): number | undefined {
-  const status = safeNumber(value, 'status');
-  if (isErrorStatus(status)) return status;
-  const statusCode = safeNumber(value, 'statusCode');
-  if (isErrorStatus(statusCode)) return statusCode;
-  const response = safeGet(value, 'response');
+/** `status`, else `statusCode`, else the `response`'s: read one by one, guarded, literal keys (see thrownFields). */
+function httpStatusOf(value: object): number | undefined {
+  const v = value as { status?: unknown; statusCode?: unknown; response?: unknown };
+  let found: unknown;
+  try {
+    found = v.status;
+    if (isErrorStatus(found)) return found;
+  } catch {
+    // unreadable: absent
+  }
+  try {
+    found = v.statusCode;
+    if (isErrorStatus(found)) return found;
+  } catch {
+    // unreadable: absent
+  }
+  let response: unknown;
+  try {
+    response = v.response;
+  } catch {
+    return undefined;
+  }
   if (response && typeof response === 'object') {
-    const v = safeNumber(response, 'status') ?? safeNumber(response, 'statusCode');
-    if (isErrorStatus(v)) return v;
+    const r = response as { status?: unknown; statusCode?: unknown };
+    try {
+      found = r.status;
+    } catch {
+      found = undefined;
+    }
+    if (typeof found !== 'number' || !Number.isFinite(found)) {
+      try {
+        found = r.statusCode;
+      } catch {
+        found = undefined;
+      }
+    }
+    if (isErrorStatus(found)) return found;
   }
   return undefined;
 }
 
-function isErrorStatus(v: number | undefined): v is number {
-  return v !== undefined && Number.isInteger(v) && v >= 400 && v <= 599;
+function isErrorStatus(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 400 && v <= 599;
 }
 
 /**
@@ -265,9 +291,11 @@ function findInCauses(value: unknown, cause: unknown, members: readonly unknown[
       if (candidate === undefined || candidate === null || seen.has(candidate)) continue;
       seen.add(candidate);
       if (isFaultlineError(candidate)) return { code: candidate.code, retryable: candidate.retryable };
-      const rule = ruleFor(candidate);
+      if (typeof candidate !== 'object' && typeof candidate !== 'function') continue;
+      const fields = thrownFields(candidate);
+      const rule = ruleFrom(candidate, fields.code, fields.name, fields.message);
       if (rule) return rule;
-      next.push(safeGet(candidate, 'cause'), ...aggregateMembers(candidate));
+      next.push(fields.cause, ...aggregateMembersOf(candidate, typeNameOf(candidate, fields.name)));
     }
     frontier = next;
   }

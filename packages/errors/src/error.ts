@@ -94,24 +94,40 @@ export class FaultlineError extends Error {
   #memo: ErrorMemo | undefined = undefined;
 
   constructor(options: FaultlineErrorOptions) {
+    // Each option is read once: callers pass options of many shapes, so every read is a
+    // megamorphic property load.
+    const {
+      code: raw,
+      message: rawMessage,
+      cause,
+      details,
+      retryAfterMs,
+      correlationId,
+      severity,
+      retryable,
+      service,
+      category,
+      captureStack,
+      remote,
+      exceptionType,
+      stack,
+    } = options ?? ({} as Partial<FaultlineErrorOptions>);
     // A registered code is valid by construction: one Map lookup instead of the pattern test.
-    const raw = options?.code;
     const registered = typeof raw === 'string' ? lookupErrorCode(raw) : undefined;
     const requested = registered !== undefined || isValidCode(raw) ? (raw as string) : 'unknown_error';
-    const explicitCategory = isErrorCategory(options?.category);
+    const explicitCategory = isErrorCategory(category);
     const spec: RegisteredErrorCode =
-      registered ?? specFor(requested, explicitCategory ? (options.category as ErrorCategory) : 'system');
-    if (registered === undefined && options?.remote !== true && !explicitCategory) {
+      registered ?? specFor(requested, explicitCategory ? category : 'system');
+    if (registered === undefined && remote !== true && !explicitCategory) {
       if (lookupErrorCode(requested) === undefined) warnUnregistered(requested);
     }
     const config = faultlineConfig();
     const message = redactBounded(
-      typeof options?.message === 'string' ? options.message : requested.replace(/_/g, ' '),
+      typeof rawMessage === 'string' ? rawMessage : requested.replace(/_/g, ' '),
       config.maxMessageLength,
     );
-    const reuse = typeof options?.stack === 'string' ? options.stack : undefined;
-    const capture = options?.captureStack ?? (options?.stack === undefined && spec.captureStack);
-    const cause = options?.cause;
+    const reuse = typeof stack === 'string' ? stack : undefined;
+    const capture = captureStack ?? (stack === undefined && spec.captureStack);
     if (capture) {
       super(message, cause !== undefined ? { cause } : undefined);
     } else {
@@ -133,21 +149,14 @@ export class FaultlineError extends Error {
     }
     this.code = requested;
     this.category = spec.category;
-    this.severity = isSeverity(options?.severity) ? options.severity : spec.severity;
-    this.retryable = typeof options?.retryable === 'boolean' ? options.retryable : spec.retryable;
-    this.details =
-      options?.details === undefined ? {} : ((redactValue(options.details) as Record<string, unknown>) ?? {});
-    this.retryAfterMs = validRetryAfter(options?.retryAfterMs);
-    this.correlationId = typeof options?.correlationId === 'string' ? options.correlationId : undefined;
-    this.service =
-      typeof options?.service === 'string'
-        ? options.service
-        : options?.remote === true
-          ? undefined
-          : config.service;
-    this.remote = options?.remote === true;
-    this.exceptionType =
-      typeof options?.exceptionType === 'string' ? options.exceptionType : 'FaultlineError';
+    this.severity = isSeverity(severity) ? severity : spec.severity;
+    this.retryable = typeof retryable === 'boolean' ? retryable : spec.retryable;
+    this.details = details === undefined ? {} : ((redactValue(details) as Record<string, unknown>) ?? {});
+    this.retryAfterMs = validRetryAfter(retryAfterMs);
+    this.correlationId = typeof correlationId === 'string' ? correlationId : undefined;
+    this.service = typeof service === 'string' ? service : remote === true ? undefined : config.service;
+    this.remote = remote === true;
+    this.exceptionType = typeof exceptionType === 'string' ? exceptionType : 'FaultlineError';
   }
 
   static {

@@ -10,6 +10,52 @@ export function safeGet(value: unknown, key: PropertyKey): unknown {
   }
 }
 
+/**
+ * The properties classification reads from a thrown object, each read once (again, one by one,
+ * only after a getter threw). Literal keys give every read its own inline cache: safeGet, shared
+ * by every caller and key, is megamorphic and costs several times more per read.
+ */
+export interface ThrownFields {
+  code: unknown;
+  name: unknown;
+  message: unknown;
+  cause: unknown;
+}
+
+export function thrownFields(value: object): ThrownFields {
+  const v = value as Record<string, unknown>;
+  try {
+    return { code: v.code, name: v.name, message: v.message, cause: v.cause };
+  } catch {
+    // A getter threw: read each one on its own, an unreadable one reads as absent.
+    return {
+      code: safeGet(value, 'code'),
+      name: safeGet(value, 'name'),
+      message: safeGet(value, 'message'),
+      cause: safeGet(value, 'cause'),
+    };
+  }
+}
+
+/** `stack` and `retryAfterMs` of a thrown object (guarded, literal keys). */
+export function stackOfThrown(value: object): unknown {
+  try {
+    return (value as { stack?: unknown }).stack;
+  } catch {
+    return undefined;
+  }
+}
+
+export function retryAfterOfThrown(value: object): number | undefined {
+  let v: unknown;
+  try {
+    v = (value as { retryAfterMs?: unknown }).retryAfterMs;
+  } catch {
+    return undefined;
+  }
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
 export function safeString(value: unknown, key: PropertyKey): string | undefined {
   const v = safeGet(value, key);
   return typeof v === 'string' ? v : undefined;
