@@ -1,5 +1,14 @@
 import { recordError } from '@faultline/errors';
-import { type Attributes, type Context, context, type Span, SpanKind, trace } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type Context,
+  context,
+  INVALID_SPAN_CONTEXT,
+  type Span,
+  SpanKind,
+  TraceFlags,
+  trace,
+} from '@opentelemetry/api';
 import { ResilienceUsageError } from './codes.js';
 import { outcomes } from './outcomes.js';
 import { instruments, SPAN, tracer } from './telemetry.js';
@@ -62,6 +71,8 @@ const LAYERS = Symbol('faultline.resilience.layers');
 
 // No attributes at creation: the SDK would copy and validate them even for a span it then drops.
 const SPAN_OPTIONS = Object.freeze({ kind: SpanKind.INTERNAL });
+/** Stands for the operation span under an unsampled parent: not recording, ends as a no-op. */
+const NOT_STARTED: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 export const NEVER_ABORTED: AbortSignal = new AbortController().signal;
 
@@ -125,7 +136,15 @@ export function runOperation<T>(
   }
   instruments();
   const parent = context.active();
-  const span = tracer().startSpan(name, SPAN_OPTIONS, parent);
+  const parentSpan = trace.getSpan(parent);
+  // Under a parent nobody samples, a parent-based sampler (the SDK's default) drops our span too:
+  // skip asking (creating a span the SDK then drops is most of the cost of an unsampled call).
+  const span =
+    parentSpan !== undefined &&
+    !parentSpan.isRecording() &&
+    !(parentSpan.spanContext().traceFlags & TraceFlags.SAMPLED)
+      ? NOT_STARTED
+      : tracer().startSpan(name, SPAN_OPTIONS, parent);
   // A span nobody records changes nothing downstream: skip its attributes and the context switch.
   const recording = span.isRecording();
   if (recording) span.setAttributes(attributes);

@@ -1,5 +1,5 @@
 import { ERRORS_METRIC } from '@faultline/errors';
-import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -169,6 +169,33 @@ describe('one operation span, one child span per attempt', () => {
     expect(spans).toHaveLength(2);
     expect(spans[1]?.attributes['error.type']).toBe('circuit_open');
     expect(spans[1]?.events.map((e) => e.name)).toEqual([SPAN.EVENT_REJECTED, 'exception']);
+  });
+
+  it('under a parent that was not sampled, no span is made but errors and attempts are still counted', async () => {
+    const name = uniqueName('unsampled');
+    const parent = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: '00f067aa0ba902b7',
+      traceFlags: TraceFlags.NONE,
+      isRemote: true,
+    });
+    const policy = chain(name);
+    const { error } = await context.with(parent, () =>
+      runToEnd(policy.execute(() => Promise.reject(refused()))),
+    );
+    expect(retryHistory(error)?.gaveUpBecause).toBe('exhausted');
+    expect(otel.spans()).toHaveLength(0);
+    expect(await otel.value(ERRORS_METRIC, { operation: name, 'error.type': 'connection_failed' })).toBe(1);
+    expect(await otel.value(METRICS.RETRY_ATTEMPTS, { policy: name, outcome: 'retry' })).toBe(2);
+
+    const sampled = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: '00f067aa0ba902b7',
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: true,
+    });
+    await context.with(sampled, () => runToEnd(policy.execute(() => 'ok')));
+    expect(otel.span(name).spanContext().traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
   });
 
   it('attempts made before the SDK starts are counted, and reported once a policy runs under it', async () => {
