@@ -1,11 +1,14 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  ATTR,
   causeChain,
   composedStack,
   configureFaultline,
   correlationId,
   type ExceptionLogRecord,
+  errorAttributes,
+  exceptionAttributes,
   FaultlineError,
   recordError,
   resetFaultlineConfig,
@@ -220,6 +223,24 @@ describe('recordError', () => {
 });
 
 describe('composedStack and causeChain', () => {
+  it('writes the attribute names of ATTR, and only those', () => {
+    const err = new FaultlineError({ code: 'internal_error', message: 'x' });
+    expect(Object.keys(errorAttributes(err)).sort()).toEqual(
+      [
+        ATTR.ERROR_TYPE,
+        ATTR.CODE,
+        ATTR.CATEGORY,
+        ATTR.SEVERITY,
+        ATTR.RETRYABLE,
+        ATTR.FINGERPRINT,
+        ATTR.CAUSE_CHAIN_LENGTH,
+      ].sort(),
+    );
+    expect(Object.keys(exceptionAttributes(err, 1024)).sort()).toEqual(
+      [ATTR.EXCEPTION_TYPE, ATTR.EXCEPTION_MESSAGE, ATTR.EXCEPTION_STACKTRACE].sort(),
+    );
+  });
+
   it('has one link for an error with no cause, and follows causes and AggregateError members', () => {
     const lone = new Error('alone');
     expect(causeChain(lone)).toEqual([{ value: lone, via: 'root', depth: 0 }]);
