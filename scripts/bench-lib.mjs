@@ -29,6 +29,11 @@ export async function sideBySide(title, spec) {
   }
   const b = median(base);
   const c = median(cand);
+  if (spec.target.kind === 'throughput-ratio-min') {
+    // Measured as time per op: throughput is its inverse, so compare ops/s.
+    reportMeasured(title, spec.baseline[0], 1e9 / b, spec.candidate[0], 1e9 / c, spec.target, 'ops/s');
+    return;
+  }
   report(title, spec.baseline[0], b, spec.candidate[0], c, spec.target);
 }
 
