@@ -100,9 +100,37 @@ function errorsCounter(): Counter {
   return counter;
 }
 
-/** Increments faultline.errors once for this error (recordError calls it; use it for errors with no span). */
+// Errors already counted, process-wide (two copies of the package share it).
+const COUNTED_KEY = Symbol.for('faultline.errors.counted.v1');
+const counted: WeakSet<object> =
+  ((globalThis as Record<symbol, unknown>)[COUNTED_KEY] as WeakSet<object> | undefined) ??
+  new WeakSet<object>();
+(globalThis as Record<symbol, unknown>)[COUNTED_KEY] = counted;
+const MAX_COUNTED_CAUSES = 8;
+
+/** Whether this failure was counted already: the error itself, or an error it wraps. */
+function alreadyCounted(err: FaultlineError): boolean {
+  let current: unknown = err;
+  for (
+    let depth = 0;
+    depth <= MAX_COUNTED_CAUSES && current !== null && typeof current === 'object';
+    depth++
+  ) {
+    if (counted.has(current)) return true;
+    current = safeGet(current, 'cause');
+  }
+  return false;
+}
+
+/**
+ * Increments faultline.errors once per failure (recordError calls it; call it for errors with no
+ * span). The same error recorded on several spans of a request (client span, policy span, server
+ * span), or an error wrapping one already counted (a retry's final error), counts once.
+ */
 export function countError(err: FaultlineError, operation?: string): void {
   try {
+    if (alreadyCounted(err)) return;
+    counted.add(err);
     errorsCounter().add(1, {
       [ATTR.ERROR_TYPE]: err.code,
       'error.category': err.category,

@@ -81,6 +81,30 @@ describe('recordError', () => {
     expect(after - before).toBe(1);
   });
 
+  it('counts one failure once across the spans it is recorded on, and a wrapper of it not again', async () => {
+    const total = async () => (await otel.counterPoints('faultline.errors')).reduce((n, p) => n + p.value, 0);
+    const before = await total();
+    const err = new FaultlineError({ code: 'dependency_failed', message: 'worker down' });
+    for (const [name, kind] of [
+      ['client', SpanKind.CLIENT],
+      ['policy', SpanKind.INTERNAL],
+      ['server', SpanKind.SERVER],
+    ] as const) {
+      const span = otel.tracer.startSpan(`count-${name}`, { kind });
+      recordError(span, err);
+      span.end();
+      expect(finished(`count-${name}`).attributes['error.type']).toBe('dependency_failed');
+    }
+    const wrapper = new FaultlineError({ code: 'dependency_failed', message: 'gave up', cause: err });
+    const span = otel.tracer.startSpan('count-wrapper', { kind: SpanKind.INTERNAL });
+    recordError(span, wrapper);
+    span.end();
+    expect(await total()).toBe(before + 1);
+    // A different failure counts.
+    recordError(undefined, new FaultlineError({ code: 'dependency_failed', message: 'again' }));
+    expect(await total()).toBe(before + 2);
+  });
+
   it('increments faultline.errors with the DESIGN.md attributes', async () => {
     const span = otel.tracer.startSpan('POST /pay', { kind: SpanKind.SERVER });
     recordError(span, new FaultlineError({ code: 'memory_exhausted', message: 'heap' }), {
