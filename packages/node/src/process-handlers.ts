@@ -6,8 +6,9 @@ import {
   recordError,
   toFaultlineError,
 } from '@faultline/errors';
-import { trace } from '@opentelemetry/api';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { emitExceptionLog, wasLogged } from './exception-logs.js';
+import type { OpenServerSpans } from './open-spans.js';
 
 /**
  * Process-level failures: uncaught exceptions, unhandled rejections and termination signals are
@@ -23,6 +24,8 @@ import { emitExceptionLog, wasLogged } from './exception-logs.js';
 interface Handlers {
   flush(timeoutMs?: number): Promise<void>;
   timeoutMs: number;
+  /** SERVER spans still open; a fatal exception ends them with the error before the flush. */
+  openSpans?: OpenServerSpans;
 }
 
 type RejectionMode = 'throw' | 'strict' | 'warn' | 'none' | 'warn-with-error-code';
@@ -93,21 +96,40 @@ function othersListening(event: string, ours: unknown): number {
   return process.listeners(event as 'uncaughtException').filter((l) => l !== ours).length;
 }
 
-/** Records a process-level failure: on the active span if any, in the counter, and as a log record. */
+/**
+ * Records a process-level failure: on the active span if any (Node reports an exception thrown in a
+ * callback within that callback's async context, so the request's span is usually still active),
+ * in the counter, and as a log record. A fatal failure also ends the spans it cuts short, or they
+ * would never be exported: the active one, and every SERVER span still open (the requests in
+ * flight), each with the error and status ERROR. With no active span the log record is linked to
+ * the open SERVER span when there is exactly one.
+ */
 function recordProcessFailure(value: unknown, origin: string, fatal: boolean): void {
   try {
-    const span = trace.getActiveSpan();
-    const err = span?.isRecording()
-      ? recordError(span, value, { operation: origin })
-      : toFaultlineError(value);
-    if (!span?.isRecording()) countError(err, origin);
+    const active = trace.getActiveSpan();
+    const span = active?.isRecording() ? active : undefined;
+    const err = span ? recordError(span, value, { operation: origin }) : toFaultlineError(value);
+    if (!span) countError(err, origin);
     const attributes = {
       ...exceptionAttributes(err, faultlineConfig().maxAttributeLength),
       ...(errorAttributes(err) as Record<string, string | number | boolean>),
       'faultline.error.origin': origin,
     };
-    if (span && wasLogged(span, attributes)) return;
-    emitExceptionLog(attributes, span, fatal ? 'FATAL' : 'ERROR');
+    const openSpans = fatal ? state?.handlers.openSpans : undefined;
+    const linked = span ?? openSpans?.single();
+    if (!(span && wasLogged(span, attributes)))
+      emitExceptionLog(attributes, linked, fatal ? 'FATAL' : 'ERROR');
+    if (!fatal) return;
+    if (span) {
+      // The crash failed this operation whatever its own status rule says (a 4xx-class error included).
+      span.setAttribute('faultline.error.origin', origin);
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: `${origin}: ${err.code}: ${err.message}`.slice(0, 512),
+      });
+      span.end();
+    }
+    openSpans?.endAll(err, origin, linked);
   } catch {
     // Telemetry never throws into the app, least of all while it is failing.
   }

@@ -14,6 +14,7 @@ import { type Attributes, type Context, SpanKind, SpanStatusCode } from '@opente
 import type { ReadableSpan, Span, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace';
 import type { ExceptionSignal } from './config.js';
 import { emitExceptionLog, logsEnabled, wasLogged } from './exception-logs.js';
+import type { OpenServerSpans } from './open-spans.js';
 
 type MutableSpan = Span & { status: { code: SpanStatusCode; message?: string }; events: TimedEvent[] };
 
@@ -30,14 +31,21 @@ function num(value: unknown): number | undefined {
  *    `rpc.response.status_code` as the code name;
  *  - gives failed spans `error.type` and `faultline.error.*` (and counts them in faultline.errors)
  *    unless recordError already did;
- *  - moves or copies `exception` events to log records per OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN.
+ *  - moves or copies `exception` events to log records per OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN;
+ *  - keeps the bounded set of open SERVER spans that a fatal exception ends (when given one).
  */
 export class FaultlineSpanProcessor implements SpanProcessor {
-  constructor(private readonly exceptionSignal: ExceptionSignal = 'events') {}
+  constructor(
+    private readonly exceptionSignal: ExceptionSignal = 'events',
+    private readonly openSpans?: OpenServerSpans,
+  ) {}
 
-  onStart(_span: Span, _parentContext: Context): void {}
+  onStart(span: Span, _parentContext: Context): void {
+    this.openSpans?.started(span);
+  }
 
   onEnding(span: Span): void {
+    this.openSpans?.ended(span);
     try {
       this.map(span as MutableSpan);
     } catch {
@@ -97,7 +105,8 @@ export class FaultlineSpanProcessor implements SpanProcessor {
     }
     if (!failed) return;
     if (span.status.code !== SpanStatusCode.ERROR) span.setStatus({ code: SpanStatusCode.ERROR });
-    if (recorded) return;
+    // Ended by a crash: the error is on the span already and the crash was counted once.
+    if (recorded || this.openSpans?.wasCrashed(span)) return;
 
     const exception = lastException(span.events);
     let err: FaultlineError;

@@ -23,6 +23,7 @@ import { type ResolvedConfig, resolveConfig, type StartOptions } from './config.
 import { logsEnabled, onExceptionLog } from './exception-logs.js';
 import { createInstrumentations } from './instrumentations.js';
 import { createMetricReaders } from './metrics.js';
+import { OpenServerSpans } from './open-spans.js';
 import { installProcessHandlers, uninstallProcessHandlers } from './process-handlers.js';
 import { FaultlineSpanProcessor } from './processor.js';
 import { report, strictError } from './report.js';
@@ -91,6 +92,8 @@ export function start(options: StartOptions = {}): FaultlineTelemetry {
   }
 
   const flushables: Flushable[] = [];
+  // Only the process handlers use them: a fatal exception ends the SERVER spans still open.
+  const openSpans = config.processHandlers ? new OpenServerSpans() : undefined;
   const spanProcessors = createSpanProcessors(config);
   const logRecordProcessors = createLogProcessors(config);
   flushables.push(...spanProcessors, ...logRecordProcessors);
@@ -111,7 +114,7 @@ export function start(options: StartOptions = {}): FaultlineTelemetry {
       instrumentations: createInstrumentations(config.instrumentations),
       spanProcessors:
         spanProcessors.length > 0
-          ? [new FaultlineSpanProcessor(config.exceptionSignal), ...spanProcessors]
+          ? [new FaultlineSpanProcessor(config.exceptionSignal, openSpans), ...spanProcessors]
           : [],
       metricReaders: metrics.readers,
       logRecordProcessors,
@@ -150,7 +153,7 @@ export function start(options: StartOptions = {}): FaultlineTelemetry {
     },
   };
   store[CURRENT] = telemetry;
-  if (config.processHandlers) installProcessHandlers({ flush, timeoutMs: config.flushTimeoutMs });
+  if (config.processHandlers) installProcessHandlers({ flush, timeoutMs: config.flushTimeoutMs, openSpans });
   return telemetry;
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { freePort, otlpEnv, REGISTER_CJS, runNode, spawnNode } from './support/child.js';
+import type { ReceivedSpan } from './support/otlp-receiver.js';
 import { KIND, STATUS, useReceiver } from './support/suite.js';
 
 const receiver = useReceiver();
@@ -125,13 +126,91 @@ describe('process-level failures', () => {
     expect(log?.severityText).toBe('FATAL');
     expect(log?.attributes['exception.message']).toBe('boom from the app');
     expect(log?.attributes['faultline.error.origin']).toBe('uncaughtException');
+    // Node reports the exception inside the timer's async context, so the span active at the throw is
+    // known: it gets the error, is ended by the crash and exported, and the record is linked to it.
+    const span = receiver().spans.find(
+      (s) => s.resource['service.name'] === 'svc-crash' && s.name === 'crashing-op',
+    );
+    expect(span?.status.code).toBe(STATUS.ERROR);
+    expect(span?.events.find((e) => e.name === 'exception')?.attributes['exception.message']).toBe(
+      'boom from the app',
+    );
+    expect(log?.spanId).toBe(span?.spanId);
     const counted = receiver().metrics.find(
       (m) => m.name === 'faultline.errors' && m.resource['service.name'] === 'svc-crash',
     );
+    // One crash, one count, labelled with its origin.
     expect(counted?.value).toBe(1);
-    // Node has already left the failing async context when it reports the exception, so the span
-    // that was active at the throw is not visible: the operation label is the origin.
     expect(counted?.attributes.operation).toBe('uncaughtException');
+  });
+
+  /** Runs crash-server.cjs, sends `paths` in order (each after the previous reached the app), waits for the crash. */
+  async function crashServer(service: string, paths: string[]) {
+    const app = spawnNode(['--require', REGISTER_CJS, 'crash-server.cjs'], {
+      // Exported only by the flush before exit: the batch delays are 60 s.
+      ...otlpEnv(receiver().url, { OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_BLRP_SCHEDULE_DELAY: '60000' }),
+      OTEL_SERVICE_NAME: service,
+      OTEL_METRICS_EXPORTER: 'none',
+    });
+    const [, port] = await app.waitForLine(/READY port=(\d+)/);
+    const requests: Array<Promise<unknown>> = [];
+    for (const path of paths) {
+      // The process dies before it answers: each fetch fails.
+      requests.push(fetch(`http://127.0.0.1:${port}${path}`).catch((error: unknown) => error));
+      if (path === '/slow') await app.waitForLine(/SLOW RECEIVED/);
+    }
+    const exit = await app.exited;
+    const answers = await Promise.all(requests);
+    for (const answer of answers) expect(answer).toBeInstanceOf(Error);
+    const spans = receiver().spans.filter(
+      (s) => s.resource['service.name'] === service && s.kind === KIND.SERVER,
+    );
+    const logs = receiver().logs.filter((l) => l.resource['service.name'] === service);
+    const byPath = (path: string) => spans.find((s) => s.attributes['url.path'] === path);
+    return { exit, spans, logs, byPath };
+  }
+
+  function expectCrashed(span: ReceivedSpan | undefined, message: string) {
+    expect(span?.status.code).toBe(STATUS.ERROR);
+    expect(span?.status.message).toContain(message);
+    expect(span?.attributes['faultline.error.origin']).toBe('uncaughtException');
+    expect(span?.attributes['error.type']).toBeTruthy();
+    const events = span?.events.filter((e) => e.name === 'exception') ?? [];
+    expect(events).toHaveLength(1);
+    expect(events[0]?.attributes['exception.message']).toBe(message);
+  }
+
+  it('a handler that throws asynchronously: its SERVER span (active at the throw) is exported with the exception and ERROR, then exit 1', async () => {
+    const { exit, spans, logs, byPath } = await crashServer('svc-crash-server', ['/boom']);
+    expect(exit.code).toBe(1);
+    expect(exit.stderr).toContain('Error: async handler exploded');
+    expect(exit.stderr).toMatch(/at Timeout\._onTimeout \(.*crash-server\.cjs:\d+/);
+    expect(spans).toHaveLength(1);
+    expectCrashed(byPath('/boom'), 'async handler exploded');
+    expect(logs).toHaveLength(1);
+    expect(logs[0]?.severityText).toBe('FATAL');
+    expect(logs[0]?.spanId).toBe(byPath('/boom')?.spanId);
+  });
+
+  it('a throw from outside any request context still ends the one request in flight, and the FATAL record is linked to it', async () => {
+    const { exit, logs, byPath } = await crashServer('svc-crash-detached', ['/boom-detached']);
+    expect(exit.code).toBe(1);
+    expect(exit.stderr).toContain('Error: background job exploded');
+    expectCrashed(byPath('/boom-detached'), 'background job exploded');
+    expect(logs).toHaveLength(1);
+    expect(logs[0]?.severityText).toBe('FATAL');
+    expect(logs[0]?.spanId).toBe(byPath('/boom-detached')?.spanId);
+  });
+
+  it('a crash with two requests in flight and no active span ends both SERVER spans; the FATAL record is linked to neither', async () => {
+    const { exit, spans, logs, byPath } = await crashServer('svc-crash-two', ['/slow', '/boom-detached']);
+    expect(exit.code).toBe(1);
+    expect(spans).toHaveLength(2);
+    expectCrashed(byPath('/slow'), 'background job exploded');
+    expectCrashed(byPath('/boom-detached'), 'background job exploded');
+    const fatal = logs.filter((l) => l.severityText === 'FATAL');
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0]?.spanId).toBe('');
   });
 
   it('an unhandled rejection is recorded and flushed, and still ends the process with code 1', async () => {
@@ -146,6 +225,11 @@ describe('process-level failures', () => {
     const log = receiver().logs.find((l) => l.resource['service.name'] === 'svc-reject');
     expect(log?.severityText).toBe('FATAL');
     expect(log?.attributes['faultline.error.origin']).toBe('unhandledRejection');
+    const span = receiver().spans.find(
+      (s) => s.resource['service.name'] === 'svc-reject' && s.name === 'crashing-op',
+    );
+    expect(span?.status.code).toBe(STATUS.ERROR);
+    expect(span?.attributes['faultline.error.origin']).toBe('unhandledRejection');
   });
 
   it('keeps --unhandled-rejections=warn behaviour: warning printed, exit 0, rejection recorded', async () => {
