@@ -7,6 +7,7 @@ import {
   toFaultlineError,
 } from '@faultline/errors';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { printRejectionHeader, rethrow } from './crash-header.js';
 import { emitExceptionLog, wasLogged } from './exception-logs.js';
 import type { OpenServerSpans } from './open-spans.js';
 
@@ -20,6 +21,7 @@ import type { OpenServerSpans } from './open-spans.js';
  * `uncaughtException` too; when ours is the only listener we flush, remove ourselves and throw the
  * same value again from a fresh macrotask, so Node's own handler prints it and exits with its own
  * code (1). When the app has its own listeners, those decide, and we flush in the background.
+ * crash-header.ts says what becomes of the source-line header Node prints above the stack.
  */
 interface Handlers {
   flush(timeoutMs?: number): Promise<void>;
@@ -141,7 +143,7 @@ function onMonitor(error: unknown, origin: string): void {
   recordProcessFailure(error, origin, fatal);
 }
 
-function onUncaught(error: unknown): void {
+function onUncaught(error: unknown, origin: string): void {
   if (!state) return;
   if (othersListening('uncaughtException', onUncaught) > 0) {
     // The app handles it and keeps running; we only make sure the record leaves the process.
@@ -154,15 +156,25 @@ function onUncaught(error: unknown): void {
   handlers
     .flush(handlers.timeoutMs)
     .catch(() => {})
-    .finally(() => rethrow(error));
+    .finally(() => reraise(error, origin));
 }
 
-function rethrow(error: unknown): void {
+function reraise(error: unknown, origin: string): void {
   uninstallProcessHandlers();
   rethrowing = true;
+  // The app's uncaughtExceptionMonitor listeners have seen this exception; Node would call them again
+  // for the re-raised one. They step aside for it and are back as soon as it is reported, should the
+  // process survive after all (a listener added while we flushed).
+  const monitors = process.rawListeners('uncaughtExceptionMonitor') as AnyListener[];
+  for (const monitor of monitors) process.off('uncaughtExceptionMonitor', monitor);
+  process.prependOnceListener('uncaughtExceptionMonitor', () => {
+    for (const monitor of monitors) process.on('uncaughtExceptionMonitor', monitor);
+  });
   // With no uncaughtException listener left, Node prints this the way it always does and exits 1.
   setImmediate(() => {
-    throw error;
+    if (origin === 'unhandledRejection' && process.listenerCount('uncaughtException') === 0)
+      printRejectionHeader(error);
+    rethrow(error);
   });
 }
 
