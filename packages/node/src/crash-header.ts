@@ -22,10 +22,17 @@ export function rejectionHeader(error: unknown): string | undefined {
     if (process.sourceMapsEnabled || !types.isNativeError(error)) return undefined;
     const stack = error.stack;
     if (typeof stack !== 'string') return undefined;
-    const frame = stack.split('\n').find((l) => l.startsWith('    at '));
-    const m = frame && /(?:\(|at )((?:file:\/\/)?\/[^()]*?):(\d+):(\d+)\)?$/.exec(frame);
-    if (!m) return undefined;
-    const [, location, lineText, columnText] = m as unknown as [string, string, string, string];
+    // V8 takes the first frame that has a script: builtins such as `new Promise (<anonymous>)` or
+    // `Promise.all (index 0)` are skipped. Node's own sources (node:…) are not files we can read.
+    let found: RegExpExecArray | null = null;
+    for (const frame of stack.split('\n')) {
+      if (!frame.startsWith('    at ')) continue;
+      found =
+        /\(([^()]+):(\d+):(\d+)\)$/.exec(frame) ?? /^ {4}at (?:async )?([^()]+):(\d+):(\d+)$/.exec(frame);
+      if (found) break;
+    }
+    if (!found || !/^(?:file:\/\/)?\//.test(found[1]!)) return undefined;
+    const [, location, lineText, columnText] = found as unknown as [string, string, string, string];
     const line = Number(lineText);
     const column = Number(columnText);
     const path = location.startsWith('file://') ? fileURLToPath(location) : location;
