@@ -94,7 +94,9 @@ export class FaultlineSpanProcessor implements SpanProcessor {
       if (spanFailed(kind, { httpStatusCode: httpStatus })) failed = true;
       else if (kind === SpanKind.SERVER) failed = false;
     }
-    const recorded = wasRecorded(span);
+    // Recorded by recordError, or described by a Faultline library that set the attributes itself
+    // (a resilience attempt span: a handled, retried error that must not be re-labelled or counted).
+    const recorded = wasRecorded(span) || typeof attrs[ATTR.CODE] === 'string';
     if (recorded) {
       // recordError wrote error.type = the Faultline code, but an instrumentation may overwrite it
       // when the span ends (instrumentation-http sets the status code on 5xx server spans). The code
