@@ -14,10 +14,16 @@ export interface App {
   stop(): Promise<void>;
 }
 
-/** Adds a /metrics target to the stack's file-based service discovery. */
+/** Adds a /metrics target to the stack's file-based service discovery (its own target group). */
 export function addScrapeTarget(servicesFile: string, target: string): void {
-  const groups = JSON.parse(readFileSync(servicesFile, 'utf8')) as Array<{ targets: string[] }>;
-  if (!groups[0]!.targets.includes(target)) groups[0]!.targets.push(target);
+  let groups: Array<{ targets: string[]; labels?: Record<string, string> }> = [];
+  try {
+    groups = JSON.parse(readFileSync(servicesFile, 'utf8'));
+  } catch {
+    groups = [];
+  }
+  if (!groups.some((g) => g.targets.includes(target)))
+    groups.push({ targets: [target], labels: { job: 'faultline-services' } });
   writeFileSync(servicesFile, JSON.stringify(groups));
 }
 

@@ -18,7 +18,8 @@ const LEGITIMATELY_EMPTY: Record<string, string> = {
   // Compares with an hour ago; the stack is minutes old.
   'offset 1h': 'compares with the hour before; needs more than an hour of history',
   // Exporter failures only exist when an exporter fails (Jaeger unreachable): a pipeline fault
-  // this shared stack does not inject, since the other e2e tests need Jaeger.
+  // this shared stack does not inject (the other e2e tests need Jaeger); test/e2e/pipeline-fault
+  // injects it on a stack of its own and checks this query there.
   otelcol_exporter_send_failed: 'needs a failing exporter (pipeline fault)',
   // Mean time to resolve needs an alert that fired and resolved during the range.
   ALERTS_FOR_STATE: 'needs an alert that fired and resolved',

@@ -51,6 +51,8 @@ export interface StackOptions {
   samplingPercentage?: number;
   /** Tail-sampling decision wait (default 2 s on loopback). */
   samplingDecisionWaitSeconds?: number;
+  /** How long the collector retries a failed export before counting it as failed (default: the config's 300 s). */
+  exportRetryMaxElapsedSeconds?: number;
   /** Per program start timeout (default 60 s: a cold, loaded 2-core machine is slow). */
   startTimeoutMs?: number;
   /** Initial services' metrics targets (host:port); more with addServiceTarget(). */
@@ -76,6 +78,8 @@ export interface RunningStack {
   /** Environment for an instrumented app: OTLP endpoints pointing at this stack's collector. */
   appEnv(serviceName: string, metricsPort: number): Record<string, string>;
   addServiceTarget(target: string): void;
+  /** Stops one program of the stack (fault injection: a pipeline component goes down). */
+  stopProgram(name: 'jaeger' | 'collector' | 'alertmanager' | 'prometheus'): Promise<void>;
   removeServiceTarget(target: string): void;
   stop(): Promise<void>;
 }
@@ -142,6 +146,11 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     FAULTLINE_PROMETHEUS_URL: `http://127.0.0.1:${ports.prometheus}`,
     FAULTLINE_SPANMETRICS_FLUSH_INTERVAL: `${flush}s`,
     FAULTLINE_SAMPLING_DECISION_WAIT: `${decisionWait}s`,
+    ...(options.exportRetryMaxElapsedSeconds !== undefined
+      ? {
+          FAULTLINE_EXPORT_RETRY_MAX_ELAPSED: `${positive('exportRetryMaxElapsedSeconds', options.exportRetryMaxElapsedSeconds, 300)}s`,
+        }
+      : {}),
     ...(options.samplingPercentage !== undefined
       ? { FAULTLINE_SAMPLING_PERCENTAGE: String(options.samplingPercentage) }
       : {}),
@@ -245,6 +254,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
         OTEL_BSP_SCHEDULE_DELAY: '200',
       };
+    },
+    async stopProgram(name) {
+      await processes.find((p) => p.name === name)?.stop();
     },
     addServiceTarget(target) {
       targets.add(target);
