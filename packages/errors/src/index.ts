@@ -73,4 +73,4 @@ export {
   SEVERITIES,
   type Severity,
 } from './taxonomy.js';
-export { FaultlineUsageError } from './usage-error.js';
+export { type FaultlineLibraryCode, FaultlineUsageError } from './usage-error.js';

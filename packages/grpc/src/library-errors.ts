@@ -1,3 +1,4 @@
+import { FaultlineUsageError } from '@faultline/errors';
 /** Codes of the errors @faultline/grpc itself raises; the README lists them (a test keeps both equal). */
 export const LIBRARY_ERROR_CODES = {
   FAULTLINE_ERR_GRPC_NO_SUCH_METHOD:
@@ -9,12 +10,4 @@ export const LIBRARY_ERROR_CODES = {
 export type LibraryErrorCode = keyof typeof LIBRARY_ERROR_CODES;
 
 /** A programming mistake in the use of @faultline/grpc (never a failed call): `code` is stable. */
-export class FaultlineGrpcUsageError extends Error {
-  override readonly name = 'FaultlineUsageError';
-  readonly code: LibraryErrorCode;
-
-  constructor(code: LibraryErrorCode, message: string) {
-    super(`${code}: ${message}`);
-    this.code = code;
-  }
-}
+export class FaultlineGrpcUsageError extends FaultlineUsageError<LibraryErrorCode> {}

@@ -1,3 +1,4 @@
+import { FaultlineUsageError } from '@faultline/errors';
 /** Codes of the errors @faultline/http itself raises; the README lists them (a test keeps both equal). */
 export const LIBRARY_ERROR_CODES = {
   FAULTLINE_ERR_HTTP_NOT_A_RESPONSE:
@@ -7,12 +8,4 @@ export const LIBRARY_ERROR_CODES = {
 export type LibraryErrorCode = keyof typeof LIBRARY_ERROR_CODES;
 
 /** A programming mistake in the use of @faultline/http (never a failed request): `code` is stable. */
-export class FaultlineHttpUsageError extends Error {
-  override readonly name = 'FaultlineUsageError';
-  readonly code: LibraryErrorCode;
-
-  constructor(code: LibraryErrorCode, message: string) {
-    super(`${code}: ${message}`);
-    this.code = code;
-  }
-}
+export class FaultlineHttpUsageError extends FaultlineUsageError<LibraryErrorCode> {}

@@ -1,3 +1,4 @@
+import { FaultlineUsageError } from '@faultline/errors';
 /**
  * Codes of the errors @faultline/resilience itself raises for a programming or configuration
  * mistake; the package README lists them (docs/error-codes.md merges them).
@@ -31,15 +32,7 @@ export type ResilienceErrorCode = keyof typeof LIBRARY_ERROR_CODES;
  * the protected operation. `code` is stable; the message says what to do. Its name matches
  * @faultline/errors' FaultlineUsageError so logs and the classifier treat both alike.
  */
-export class ResilienceUsageError extends Error {
-  override readonly name = 'FaultlineUsageError';
-  readonly code: ResilienceErrorCode;
-
-  constructor(code: ResilienceErrorCode, message: string) {
-    super(`${code}: ${message}`);
-    this.code = code;
-  }
-}
+export class ResilienceUsageError extends FaultlineUsageError<ResilienceErrorCode> {}
 
 const NAME_MAX = 128;
 
