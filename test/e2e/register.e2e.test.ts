@@ -105,7 +105,7 @@ describe('an app started with the register, against the real pipeline', () => {
           stack.urls.prometheus,
           `traces_span_metrics_calls_total{service_name="${SERVICE}",status_code="STATUS_CODE_ERROR"}`,
         );
-        return r.length > 0 ? r : undefined;
+        return r.some((s) => s.metric.error_type === 'internal_error') ? r : undefined;
       },
       90_000,
     );
