@@ -31,13 +31,7 @@ function notifications(): Notification[] {
 const forUs = (n: Notification) => n.payload.groupLabels.service_name === SERVICE;
 
 beforeAll(async () => {
-  app = await startApp('failing-app.cjs', {
-    OTEL_SERVICE_NAME: SERVICE,
-    OTEL_EXPORTER_OTLP_ENDPOINT: stack.urls.otlpHttp,
-    OTEL_METRICS_EXPORTER: 'prometheus',
-    OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
-    OTEL_BSP_SCHEDULE_DELAY: '200',
-  });
+  app = await startApp('failing-app.cjs', SERVICE, stack.urls.otlpHttp);
   addScrapeTarget(stack.servicesFile, `127.0.0.1:${app.metricsPort}`);
 });
 

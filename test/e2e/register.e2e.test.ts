@@ -39,27 +39,13 @@ const attr = (span: OtlpSpan, key: string) => {
 };
 
 beforeAll(async () => {
-  app = await startApp('failing-app.cjs', {
-    ...appEnv(),
-    OTEL_SERVICE_NAME: SERVICE,
-  });
+  app = await startApp('failing-app.cjs', SERVICE, stack.urls.otlpHttp);
   addScrapeTarget(stack.servicesFile, `127.0.0.1:${app.metricsPort}`);
 });
 
 afterAll(async () => {
   await app?.stop();
 });
-
-function appEnv(): Record<string, string> {
-  return {
-    OTEL_EXPORTER_OTLP_ENDPOINT: stack.urls.otlpHttp,
-    OTEL_TRACES_EXPORTER: 'otlp',
-    OTEL_LOGS_EXPORTER: 'otlp',
-    OTEL_METRICS_EXPORTER: 'prometheus',
-    OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
-    OTEL_BSP_SCHEDULE_DELAY: '200',
-  };
-}
 
 describe('an app started with the register, against the real pipeline', () => {
   it('answers a failure with the correlation ID, and Jaeger has that trace with the structured error', async () => {

@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@faultline/stack';
+import { appEnv, freePort } from '@faultline/stack';
 
 export const repo = fileURLToPath(new URL('../../', import.meta.url));
 export const registerCjs = `${repo}packages/node/dist/register.cjs`;
@@ -28,7 +28,7 @@ export function addScrapeTarget(servicesFile: string, target: string): void {
 }
 
 /** Starts a fixture with the register, on free ports, exporting to the stack; resolves once it listens. */
-export async function startApp(fixture: string, env: Record<string, string>): Promise<App> {
+export async function startApp(fixture: string, serviceName: string, otlpHttpUrl: string): Promise<App> {
   const port = await freePort();
   const metricsPort = await freePort();
   let out = '';
@@ -37,10 +37,9 @@ export async function startApp(fixture: string, env: Record<string, string>): Pr
     env: {
       PATH: process.env.PATH,
       PORT: String(port),
-      OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
+      ...appEnv(otlpHttpUrl, serviceName, metricsPort),
       FAULTLINE_ERRORS_DIST: `${repo}packages/errors/dist/index.cjs`,
       NODE_PATH: `${repo}packages/node/node_modules`,
-      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

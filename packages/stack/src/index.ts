@@ -5,6 +5,7 @@ export { freePort } from './ports.js';
 export { type ManagedProcess, startProcess, waitHealthy } from './process.js';
 export { renderAlertmanagerConfig, renderPrometheusConfig } from './render.js';
 export {
+  appEnv,
   type ReceivedAlert,
   type RunningStack,
   type StackOptions,

@@ -243,18 +243,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     urls,
     alerts,
     alertsFile,
-    appEnv(serviceName, metricsPort) {
-      return {
-        OTEL_SERVICE_NAME: serviceName,
-        OTEL_EXPORTER_OTLP_ENDPOINT: urls.otlpHttp,
-        OTEL_TRACES_EXPORTER: 'otlp',
-        OTEL_LOGS_EXPORTER: 'otlp',
-        OTEL_METRICS_EXPORTER: 'prometheus',
-        OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
-        OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
-        OTEL_BSP_SCHEDULE_DELAY: '200',
-      };
-    },
+    appEnv: (serviceName, metricsPort) => appEnv(urls.otlpHttp, serviceName, metricsPort),
     async stopProgram(name) {
       await processes.find((p) => p.name === name)?.stop();
     },
@@ -267,6 +256,28 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       writeTargets();
     },
     stop,
+  };
+}
+
+/**
+ * Environment for an app instrumented by the register that exports to a stack: OTLP to its
+ * collector, a Prometheus /metrics endpoint on `metricsPort`, and a short span batch delay so tests
+ * and the demo see traces quickly.
+ */
+export function appEnv(
+  otlpHttpUrl: string,
+  serviceName: string,
+  metricsPort: number,
+): Record<string, string> {
+  return {
+    OTEL_SERVICE_NAME: serviceName,
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlpHttpUrl,
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_LOGS_EXPORTER: 'otlp',
+    OTEL_METRICS_EXPORTER: 'prometheus',
+    OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+    OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
+    OTEL_BSP_SCHEDULE_DELAY: '200',
   };
 }
 

@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildTree, eventually, parseJaegerBody, type TraceTree } from '@faultline/stack';
+import { appEnv, buildTree, eventually, parseJaegerBody, type TraceTree } from '@faultline/stack';
 import type { ProvidedStack } from '../../../stack/test/global-setup.js';
 import { type RunningServices, type ServiceName, startServices } from '../../src/services.js';
 
@@ -43,16 +43,7 @@ export async function startDemo(
   restartWorkerAfterMs = 3_000,
 ): Promise<DemoUnderTest> {
   const services = await startServices({
-    telemetryEnv: (service, metricsPort) => ({
-      OTEL_SERVICE_NAME: service,
-      OTEL_EXPORTER_OTLP_ENDPOINT: stack.urls.otlpHttp,
-      OTEL_TRACES_EXPORTER: 'otlp',
-      OTEL_LOGS_EXPORTER: 'otlp',
-      OTEL_METRICS_EXPORTER: 'prometheus',
-      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
-      OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
-      OTEL_BSP_SCHEDULE_DELAY: '200',
-    }),
+    telemetryEnv: (service, metricsPort) => appEnv(stack.urls.otlpHttp, service, metricsPort),
     logDir: mkdtempSync(join(tmpdir(), 'faultline-demo-e2e-')),
     env,
     restartWorkerAfterMs,
