@@ -18,6 +18,9 @@ pnpm install --frozen-lockfile
 stage "pipeline tools (collector, Jaeger, Prometheus, Alertmanager)"
 bash scripts/setup-tools.sh
 
+stage "database servers (PostgreSQL, MariaDB, Redis)"
+bash scripts/setup-databases.sh
+
 if [ -f packages/grpc/test/python/setup.sh ]; then
   stage "Python gRPC interop peers (grpcio-status)"
   bash packages/grpc/test/python/setup.sh
