@@ -55,6 +55,7 @@ export {
   wasRecorded,
 } from './record.js';
 export { REDACTED, redact, redactValue } from './redact.js';
+export { parseRetryAfter, retryAfterHeader } from './rules/hints.js';
 export {
   CATEGORY_DEFAULTS,
   defineErrorCode,

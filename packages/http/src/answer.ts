@@ -5,12 +5,12 @@ import {
   PROBLEM_CONTENT_TYPE,
   type ProblemDetails,
   recordError,
+  retryAfterHeader,
   toFaultlineError,
   toProblemDetails,
   type WireOptions,
 } from '@faultline/errors';
 import { isSpanContextValid, type Span, trace } from '@opentelemetry/api';
-import { retryAfterHeader } from './retry-after.js';
 
 /** The response header that carries the correlation ID (the trace ID), whatever the request sent. */
 export const CORRELATION_HEADER = 'x-correlation-id';

@@ -1,8 +1,7 @@
-import { type FaultlineError, fromProblemDetails, MAX_PROBLEM_BYTES } from '@faultline/errors';
+import { type FaultlineError, fromProblemDetails, MAX_PROBLEM_BYTES, parseRetryAfter } from '@faultline/errors';
 import { CORRELATION_HEADER } from './answer.js';
 import { FaultlineHttpUsageError } from './library-errors.js';
 import { type BodyLike, discardBody, readBounded } from './read-body.js';
-import { parseRetryAfter } from './retry-after.js';
 
 export interface ResponseDecodeOptions {
   /** Name of the service called, for answers that do not name their origin (default: the URL's host). */

@@ -17,4 +17,4 @@ export { type ExpressRequestLike, expressProblemHandler } from './express.js';
 export { type FastifyReplyLike, type FastifyRequestLike, fastifyProblemHandler } from './fastify.js';
 export { FaultlineHttpUsageError, LIBRARY_ERROR_CODES, type LibraryErrorCode } from './library-errors.js';
 export { sendProblem, withProblemDetails } from './node.js';
-export { parseRetryAfter, retryAfterHeader } from './retry-after.js';
+export { parseRetryAfter, retryAfterHeader } from '@faultline/errors';
