@@ -1,0 +1,38 @@
+// What the database families share: the match they answer, with the details every one keeps
+// (`db.system.name`, and the store's own code as `db.response.status_code`), made once per
+// (system, status, code) and reused, so a storm of the same error allocates nothing here.
+import type { RuleMatch } from './rule.js';
+
+const cache = new Map<string, RuleMatch>();
+const MAX_CACHED = 1024;
+
+/**
+ * The match for a database error. `status` is the store's own code (SQLSTATE, errno, reply
+ * prefix): a code, never a message or a value. Frozen and shared: the error copies its details.
+ */
+export function dbMatch(
+  system: string,
+  status: string | undefined,
+  code: string,
+  retryable?: boolean,
+): RuleMatch {
+  const key = `${system}\u0000${status ?? ''}\u0000${code}\u0000${retryable === undefined ? '' : retryable}`;
+  const known = cache.get(key);
+  if (known !== undefined) return known;
+  const details: Record<string, string> =
+    status === undefined
+      ? { 'db.system.name': system }
+      : { 'db.system.name': system, 'db.response.status_code': status };
+  const match: RuleMatch =
+    retryable === undefined
+      ? { code, details: Object.freeze(details) }
+      : { code, retryable, details: Object.freeze(details) };
+  Object.freeze(match);
+  if (cache.size < MAX_CACHED) cache.set(key, match);
+  return match;
+}
+
+/** A short exact message (client libraries' fixed texts), or undefined: long texts are never looked up. */
+export function shortMessage(message: unknown): string | undefined {
+  return typeof message === 'string' && message.length <= 96 ? message : undefined;
+}
