@@ -6,11 +6,17 @@ const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/inde
 
 // Tests import sibling packages from source, so a test run never depends on a stale build.
 // Tests that spawn processes (register, demo) use the built dist, which scripts/test.sh builds first.
-const alias = Object.fromEntries(
-  ['errors', 'node', 'grpc', 'http', 'resilience', 'stack']
+// Subpath entries come first: an alias matches by prefix, so `@faultline/errors` would otherwise
+// take `@faultline/errors/internal` too.
+const alias = Object.fromEntries([
+  [
+    '@faultline/errors/internal',
+    fileURLToPath(new URL('./packages/errors/src/internal.ts', import.meta.url)),
+  ],
+  ...['errors', 'node', 'grpc', 'http', 'resilience', 'stack']
     .filter((name) => existsSync(pkg(name)))
     .map((name) => [`@faultline/${name}`, pkg(name)]),
-);
+]);
 
 const stackSetup = fileURLToPath(new URL('./packages/stack/test/global-setup.ts', import.meta.url));
 

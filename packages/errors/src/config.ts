@@ -1,3 +1,4 @@
+import { CONFIG_KEY, processWide } from './global-keys.js';
 import { compilePatterns, setExtraPatterns } from './redact.js';
 import { FaultlineUsageError } from './usage-error.js';
 
@@ -35,9 +36,6 @@ export interface ConfigureOptions {
   maxMessageLength?: number;
 }
 
-const CONFIG_KEY = Symbol.for('faultline.errors.config.v1');
-const store = globalThis as Record<symbol, unknown>;
-
 function defaults(): FaultlineConfig {
   return {
     service: undefined,
@@ -49,8 +47,7 @@ function defaults(): FaultlineConfig {
   };
 }
 
-const config: FaultlineConfig = (store[CONFIG_KEY] as FaultlineConfig | undefined) ?? defaults();
-store[CONFIG_KEY] = config;
+const config: FaultlineConfig = processWide(CONFIG_KEY, defaults);
 
 export function faultlineConfig(): Readonly<FaultlineConfig> {
   return config;

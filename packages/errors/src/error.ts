@@ -1,4 +1,5 @@
 import { faultlineConfig } from './config.js';
+import { ERROR_BRAND } from './global-keys.js';
 import { redactBounded, redactValue } from './redact.js';
 import {
   type ErrorCategory,
@@ -13,7 +14,7 @@ import {
 
 // A brand in the global symbol registry: two copies of this package (or two realms of it)
 // recognise each other's errors, which `instanceof` cannot do.
-const BRAND = Symbol.for('faultline.error');
+const BRAND = ERROR_BRAND;
 
 export interface FaultlineErrorOptions {
   code: string;
@@ -167,7 +168,39 @@ export class FaultlineError extends Error {
     };
   }
 
-  /** Plain JSON for logs and debugging; redacted; the wire codecs decide what leaves the process. */
+  /**
+   * This error with some fields replaced: the one way to derive an error from another. Every field
+   * is carried over (cause and stack included), the overrides are read like constructor options
+   * (an invalid value falls back as it would there), and the copy has its own memo (fingerprint,
+   * composed stack).
+   */
+  with(overrides: Partial<FaultlineErrorOptions> = {}): FaultlineError {
+    let cause: unknown;
+    try {
+      cause = this.cause;
+    } catch {
+      cause = undefined;
+    }
+    const stack = typeof this.stack === 'string' ? this.stack : undefined;
+    return new FaultlineError({
+      code: this.code,
+      category: this.category,
+      severity: this.severity,
+      retryable: this.retryable,
+      message: this.message,
+      details: this.details,
+      remote: this.remote,
+      exceptionType: this.exceptionType,
+      retryAfterMs: this.retryAfterMs,
+      correlationId: this.correlationId,
+      service: this.service,
+      cause,
+      ...(stack !== undefined ? { stack } : { captureStack: false }),
+      ...overrides,
+    });
+  }
+
+  /** Plain JSON for logs and debugging (the one serializer); redacted; the wire codecs decide what leaves the process. */
   toJSON(): FaultlineErrorJSON {
     return serialize(this, 0);
   }

@@ -1,11 +1,24 @@
-import protobuf from 'protobufjs';
+// The google.rpc.Status codec: a FaultlineError as the `grpc-status-details-bin` trailer (ErrorInfo,
+// RetryInfo, DebugInfo) and back. protobufjs is loaded on the first encode or decode, not when the
+// package is imported: classifying, recording and problem+json never need it.
+import { createRequire } from 'node:module';
+import type * as Protobuf from 'protobufjs';
 import { causeChain } from './chain.js';
 import { faultlineConfig } from './config.js';
 import { FaultlineError } from './error.js';
-import { categoryForGrpcStatus, codeForGrpcStatus, grpcCodeFor } from './http-status.js';
+import { codeForGrpcStatus } from './grpc-codes.js';
+import { safeMessage, shouldExpose, type WireOptions } from './policy.js';
 import { googleRpcDescriptor } from './proto/google-rpc.generated.js';
 import { safeGet, safeNumber, safeString, typeName } from './safe.js';
-import { isErrorCategory, isSeverity, isValidCode, lookupErrorCode, MAX_CODE_LENGTH } from './taxonomy.js';
+import {
+  categoryForGrpcStatus,
+  grpcCodeFor,
+  isErrorCategory,
+  isSeverity,
+  isValidCode,
+  lookupErrorCode,
+  MAX_CODE_LENGTH,
+} from './taxonomy.js';
 
 /** The metadata key (trailer) that carries a serialised google.rpc.Status. */
 export const GRPC_STATUS_DETAILS_KEY = 'grpc-status-details-bin';
@@ -13,11 +26,30 @@ export const GRPC_STATUS_DETAILS_KEY = 'grpc-status-details-bin';
 export const DEFAULT_ERROR_DOMAIN = 'faultline';
 
 const ANY_PREFIX = 'type.googleapis.com/';
-const root = protobuf.Root.fromJSON(googleRpcDescriptor as unknown as protobuf.INamespace);
-const Status = root.lookupType('google.rpc.Status');
-const ErrorInfo = root.lookupType('google.rpc.ErrorInfo');
-const RetryInfo = root.lookupType('google.rpc.RetryInfo');
-const DebugInfo = root.lookupType('google.rpc.DebugInfo');
+
+interface RpcTypes {
+  Status: Protobuf.Type;
+  ErrorInfo: Protobuf.Type;
+  RetryInfo: Protobuf.Type;
+  DebugInfo: Protobuf.Type;
+}
+
+let rpcTypes: RpcTypes | undefined;
+
+/** The google.rpc message types, built from the generated descriptor on first use. */
+function types(): RpcTypes {
+  if (rpcTypes !== undefined) return rpcTypes;
+  // A synchronous load in both builds (ESM and CJS): the codec's callers are synchronous.
+  const protobuf = createRequire(import.meta.url)('protobufjs') as typeof Protobuf;
+  const root = protobuf.Root.fromJSON(googleRpcDescriptor as unknown as Protobuf.INamespace);
+  rpcTypes = {
+    Status: root.lookupType('google.rpc.Status'),
+    ErrorInfo: root.lookupType('google.rpc.ErrorInfo'),
+    RetryInfo: root.lookupType('google.rpc.RetryInfo'),
+    DebugInfo: root.lookupType('google.rpc.DebugInfo'),
+  };
+  return rpcTypes;
+}
 
 /** Anything larger is not decoded: grpc-js caps metadata at 8 KiB by default anyway. */
 const MAX_STATUS_BYTES = 64 * 1024;
@@ -32,40 +64,16 @@ export interface GrpcStatusPayload {
   statusDetailsBin: Uint8Array;
 }
 
-export interface WireOptions {
-  /** Include debug details (stack, cause chain, details). Defaults to environment === 'development'. */
-  expose?: boolean;
-}
+export type { WireOptions };
 
 /** AIP-193: ErrorInfo.reason is UPPER_SNAKE_CASE. */
 export function reasonForCode(code: string): string {
   return code.toUpperCase();
 }
 
-/** Whether a message may leave the process: operational categories are meant for the caller. */
-export function safeMessage(err: FaultlineError, expose: boolean): string {
-  if (expose) return err.message;
-  switch (err.category) {
-    case 'validation':
-    case 'authentication':
-    case 'authorization':
-    case 'not_found':
-    case 'conflict':
-    case 'rate_limit':
-    case 'cancelled':
-    case 'timeout':
-      return err.message;
-    default:
-      return lookupErrorCode(err.code)?.description || err.code.replace(/_/g, ' ');
-  }
-}
-
-export function shouldExpose(options?: WireOptions): boolean {
-  return options?.expose ?? faultlineConfig().environment === 'development';
-}
-
 /** A FaultlineError as a gRPC status with rich details (ErrorInfo, RetryInfo, DebugInfo when exposing). */
 export function toGrpcStatus(err: FaultlineError, options?: WireOptions): GrpcStatusPayload {
+  const { Status, ErrorInfo, RetryInfo, DebugInfo } = types();
   const expose = shouldExpose(options);
   const code = grpcCodeFor(err);
   const message = safeMessage(err, expose);
@@ -108,7 +116,7 @@ export function toGrpcStatus(err: FaultlineError, options?: WireOptions): GrpcSt
   return { code, message, statusDetailsBin };
 }
 
-function pack(name: string, type: protobuf.Type, value: Record<string, unknown>) {
+function pack(name: string, type: Protobuf.Type, value: Record<string, unknown>) {
   return { type_url: ANY_PREFIX + name, value: type.encode(type.create(value)).finish() };
 }
 
@@ -227,6 +235,7 @@ interface DecodedStatus {
 
 function decodeStatus(bytes: Uint8Array): DecodedStatus | undefined {
   if (bytes.length === 0 || bytes.length > MAX_STATUS_BYTES) return undefined;
+  const { Status, ErrorInfo, RetryInfo, DebugInfo } = types();
   let raw: Record<string, unknown>;
   try {
     raw = Status.toObject(Status.decode(bytes), { defaults: true }) as Record<string, unknown>;

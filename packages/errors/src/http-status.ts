@@ -1,5 +1,5 @@
 import type { FaultlineError } from './error.js';
-import { CATEGORY_DEFAULTS, type ErrorCategory, GrpcCode, lookupErrorCode } from './taxonomy.js';
+import { CATEGORY_DEFAULTS, lookupErrorCode } from './taxonomy.js';
 
 const HTTP_CODES: Record<number, string> = {
   400: 'invalid_params',
@@ -31,39 +31,7 @@ export function codeForHttpStatus(status: number): string | undefined {
   return HTTP_CODES[status] ?? (status < 500 ? 'invalid_params' : 'internal_error');
 }
 
-const GRPC_CODES: Record<number, string> = {
-  [GrpcCode.CANCELLED]: 'cancelled',
-  [GrpcCode.UNKNOWN]: 'unknown_error',
-  [GrpcCode.INVALID_ARGUMENT]: 'invalid_params',
-  [GrpcCode.DEADLINE_EXCEEDED]: 'deadline_exceeded',
-  [GrpcCode.NOT_FOUND]: 'not_found',
-  [GrpcCode.ALREADY_EXISTS]: 'already_exists',
-  [GrpcCode.PERMISSION_DENIED]: 'permission_denied',
-  [GrpcCode.RESOURCE_EXHAUSTED]: 'rate_limited',
-  [GrpcCode.FAILED_PRECONDITION]: 'failed_precondition',
-  [GrpcCode.ABORTED]: 'conflict',
-  [GrpcCode.OUT_OF_RANGE]: 'invalid_params',
-  [GrpcCode.UNIMPLEMENTED]: 'not_implemented',
-  [GrpcCode.INTERNAL]: 'internal_error',
-  [GrpcCode.UNAVAILABLE]: 'service_unavailable',
-  [GrpcCode.DATA_LOSS]: 'data_loss',
-  [GrpcCode.UNAUTHENTICATED]: 'unauthenticated',
-};
-
-export function codeForGrpcStatus(code: number): string {
-  return GRPC_CODES[code] ?? 'unknown_error';
-}
-
-export function categoryForGrpcStatus(code: number): ErrorCategory {
-  return lookupErrorCode(codeForGrpcStatus(code))?.category ?? 'system';
-}
-
 /** The HTTP status to answer with: the code's registration, else the category's default. */
 export function httpStatusFor(err: FaultlineError): number {
   return lookupErrorCode(err.code)?.httpStatus ?? CATEGORY_DEFAULTS[err.category].httpStatus;
-}
-
-/** The gRPC status code to answer with: the code's registration, else the category's default. */
-export function grpcCodeFor(err: FaultlineError): number {
-  return lookupErrorCode(err.code)?.grpcCode ?? CATEGORY_DEFAULTS[err.category].grpcCode;
 }

@@ -1,3 +1,5 @@
+// The public API of @faultline/errors: what README.md documents (test/api.test.ts holds the two
+// equal). Helpers only the sibling packages use are in internal.ts (`@faultline/errors/internal`).
 export { type ChainLink, causeChain } from './chain.js';
 export { type ClassifyOptions, toFaultlineError } from './classify.js';
 export {
@@ -10,7 +12,7 @@ export {
   faultlineConfig,
   resetFaultlineConfig,
 } from './config.js';
-export { correlationId, randomTraceId } from './correlation.js';
+export { correlationId } from './correlation.js';
 export {
   FaultlineError,
   type FaultlineErrorJSON,
@@ -18,19 +20,16 @@ export {
   isFaultlineError,
 } from './error.js';
 export { fingerprint } from './fingerprint.js';
+export { codeForGrpcStatus, GRPC_CODE_NAMES, GrpcCode, type GrpcCodeName } from './grpc-codes.js';
 export {
-  DEFAULT_ERROR_DOMAIN,
   fromGrpcStatus,
   GRPC_STATUS_DETAILS_KEY,
   type GrpcStatusInput,
   type GrpcStatusPayload,
-  reasonForCode,
-  safeMessage,
   toGrpcStatus,
-  type WireOptions,
 } from './grpc-status.js';
-export { codeForGrpcStatus, codeForHttpStatus, grpcCodeFor, httpStatusFor } from './http-status.js';
-export { LIBRARY_ERROR_CODES, type LibraryErrorCode } from './library-codes.js';
+export { codeForHttpStatus, httpStatusFor } from './http-status.js';
+export type { WireOptions } from './policy.js';
 export {
   fromProblemDetails,
   MAX_PROBLEM_BYTES,
@@ -40,20 +39,7 @@ export {
   type ProblemOptions,
   toProblemDetails,
 } from './problem.js';
-export {
-  ATTR,
-  composedStack,
-  countError,
-  ERRORS_METRIC,
-  errorAttributes,
-  exceptionAttributes,
-  grpcCodeName,
-  type RecordErrorOptions,
-  recordError,
-  type SpanFailureInput,
-  spanFailed,
-  wasRecorded,
-} from './record.js';
+export { ATTR, ERRORS_METRIC, type RecordErrorOptions, recordError } from './record.js';
 export { REDACTED, redact, redactValue } from './redact.js';
 export { parseRetryAfter, retryAfterHeader } from './rules/hints.js';
 export {
@@ -62,9 +48,7 @@ export {
   ERROR_CATEGORIES,
   type ErrorCategory,
   type ErrorCodeSpec,
-  GRPC_CODE_NAMES,
-  GrpcCode,
-  type GrpcCodeName,
+  grpcCodeFor,
   isErrorCategory,
   isSeverity,
   isValidCode,
@@ -74,4 +58,9 @@ export {
   SEVERITIES,
   type Severity,
 } from './taxonomy.js';
-export { type FaultlineLibraryCode, FaultlineUsageError } from './usage-error.js';
+export {
+  type FaultlineLibraryCode,
+  FaultlineUsageError,
+  LIBRARY_ERROR_CODES,
+  type LibraryErrorCode,
+} from './usage-error.js';

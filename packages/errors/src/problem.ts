@@ -1,7 +1,7 @@
 import { causeChain } from './chain.js';
 import { FaultlineError } from './error.js';
-import { safeMessage, shouldExpose, type WireOptions } from './grpc-status.js';
 import { codeForHttpStatus, httpStatusFor } from './http-status.js';
+import { safeMessage, shouldExpose, type WireOptions } from './policy.js';
 import { safeString, typeName } from './safe.js';
 import { isErrorCategory, isSeverity, isValidCode, lookupErrorCode } from './taxonomy.js';
 

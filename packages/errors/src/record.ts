@@ -12,10 +12,13 @@ import { toFaultlineError } from './classify.js';
 import { faultlineConfig } from './config.js';
 import { type FaultlineError, isFaultlineError, memoOf } from './error.js';
 import { fingerprint } from './fingerprint.js';
-import { grpcCodeFor, httpStatusFor } from './http-status.js';
+import { COUNTED_KEY, processWide, RECORDED_KEY } from './global-keys.js';
+import { grpcCodeName } from './grpc-codes.js';
+import { httpStatusFor } from './http-status.js';
+import { GRPC_SERVER_FAILURE_CODES } from './policy.js';
 import { redactStack } from './redact.js';
 import { safeGet, safeString, typeName } from './safe.js';
-import { GRPC_CODE_NAMES, GrpcCode } from './taxonomy.js';
+import { grpcCodeFor } from './taxonomy.js';
 
 export const ATTR = {
   ERROR_TYPE: 'error.type',
@@ -35,16 +38,6 @@ export const ATTR = {
 export const ERRORS_METRIC = 'faultline.errors';
 const METER_NAME = '@faultline/errors';
 
-/** gRPC codes that fail a SERVER span (semantic conventions); any other code is the caller's fault. */
-const GRPC_SERVER_FAILURES: ReadonlySet<number> = new Set([
-  GrpcCode.UNKNOWN,
-  GrpcCode.DEADLINE_EXCEEDED,
-  GrpcCode.UNIMPLEMENTED,
-  GrpcCode.INTERNAL,
-  GrpcCode.UNAVAILABLE,
-  GrpcCode.DATA_LOSS,
-]);
-
 export interface SpanFailureInput {
   httpStatusCode?: number | undefined;
   grpcStatusCode?: number | undefined;
@@ -57,13 +50,9 @@ export interface SpanFailureInput {
  */
 export function spanFailed(kind: SpanKind | undefined, status: SpanFailureInput): boolean {
   if (kind !== SpanKind.SERVER) return true;
-  if (status.grpcStatusCode !== undefined) return GRPC_SERVER_FAILURES.has(status.grpcStatusCode);
+  if (status.grpcStatusCode !== undefined) return GRPC_SERVER_FAILURE_CODES.has(status.grpcStatusCode);
   if (status.httpStatusCode !== undefined) return status.httpStatusCode >= 500;
   return true;
-}
-
-export function grpcCodeName(code: number): string {
-  return GRPC_CODE_NAMES[code] ?? String(code);
 }
 
 /** The attributes that describe an error on a span (and, trimmed, on metrics and logs). */
@@ -101,11 +90,7 @@ function errorsCounter(): Counter {
 }
 
 // Errors already counted, process-wide (two copies of the package share it).
-const COUNTED_KEY = Symbol.for('faultline.errors.counted.v1');
-const counted: WeakSet<object> =
-  ((globalThis as Record<symbol, unknown>)[COUNTED_KEY] as WeakSet<object> | undefined) ??
-  new WeakSet<object>();
-(globalThis as Record<symbol, unknown>)[COUNTED_KEY] = counted;
+const counted = processWide(COUNTED_KEY, () => new WeakSet<object>());
 const MAX_COUNTED_CAUSES = 8;
 
 /** Whether this failure was counted already: the error itself, or an error it wraps. */
@@ -142,10 +127,8 @@ export function countError(err: FaultlineError, operation?: string): void {
   }
 }
 
-const RECORDED = Symbol.for('faultline.recorded');
-
 function recordedSet(span: Span): Set<unknown> | undefined {
-  return safeGet(span, RECORDED) as Set<unknown> | undefined;
+  return safeGet(span, RECORDED_KEY) as Set<unknown> | undefined;
 }
 
 /** True when recordError has already recorded an error on this span (works across package copies). */
@@ -187,7 +170,7 @@ export function recordError(
     if (set?.has(err) || (value !== err && set?.has(value))) return err;
     if (!set) {
       set = new Set();
-      Object.defineProperty(target, RECORDED, { value: set, enumerable: false });
+      Object.defineProperty(target, RECORDED_KEY, { value: set, enumerable: false });
     }
     set.add(err);
     if (value !== err && value !== null && typeof value === 'object') set.add(value);

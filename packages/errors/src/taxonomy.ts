@@ -1,3 +1,6 @@
+import type { FaultlineError } from './error.js';
+import { processWide, REGISTRY_KEY } from './global-keys.js';
+import { codeForGrpcStatus, GrpcCode } from './grpc-codes.js';
 import { FaultlineUsageError } from './usage-error.js';
 
 export const ERROR_CATEGORIES = [
@@ -21,29 +24,6 @@ export type ErrorCategory = (typeof ERROR_CATEGORIES)[number];
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
-/** gRPC status codes (numeric values fixed by the gRPC protocol). */
-export const GrpcCode = {
-  OK: 0,
-  CANCELLED: 1,
-  UNKNOWN: 2,
-  INVALID_ARGUMENT: 3,
-  DEADLINE_EXCEEDED: 4,
-  NOT_FOUND: 5,
-  ALREADY_EXISTS: 6,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  FAILED_PRECONDITION: 9,
-  ABORTED: 10,
-  OUT_OF_RANGE: 11,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-  DATA_LOSS: 15,
-  UNAUTHENTICATED: 16,
-} as const;
-export type GrpcCodeName = keyof typeof GrpcCode;
-export const GRPC_CODE_NAMES: readonly GrpcCodeName[] = Object.keys(GrpcCode) as GrpcCodeName[];
-
 interface CategoryDefaults {
   severity: Severity;
   retryable: boolean;
@@ -53,7 +33,7 @@ interface CategoryDefaults {
   captureStack: boolean;
 }
 
-/** DESIGN.md's default wire mapping and per-category defaults. */
+/** The default wire mapping and per-category defaults. */
 export const CATEGORY_DEFAULTS: Readonly<Record<ErrorCategory, CategoryDefaults>> = {
   validation: {
     severity: 'low',
@@ -182,12 +162,7 @@ export const CODE_PATTERN = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
 export const MAX_CODE_LENGTH = 64;
 
 // The registry is process-wide (a global symbol), so two copies of the package agree on codes.
-const REGISTRY_KEY = Symbol.for('faultline.errors.registry.v1');
-type Registry = Map<string, RegisteredErrorCode>;
-const registry: Registry =
-  ((globalThis as Record<symbol, unknown>)[REGISTRY_KEY] as Registry | undefined) ??
-  new Map<string, RegisteredErrorCode>();
-(globalThis as Record<symbol, unknown>)[REGISTRY_KEY] = registry;
+const registry = processWide(REGISTRY_KEY, () => new Map<string, RegisteredErrorCode>());
 
 export function isErrorCategory(value: unknown): value is ErrorCategory {
   return typeof value === 'string' && (ERROR_CATEGORIES as readonly string[]).includes(value);
@@ -420,4 +395,14 @@ export function specFor(code: string, fallbackCategory: ErrorCategory): Register
     description: '',
     builtIn: false,
   };
+}
+
+/** The gRPC status code to answer with: the code's registration, else the category's default. */
+export function grpcCodeFor(err: FaultlineError): number {
+  return lookupErrorCode(err.code)?.grpcCode ?? CATEGORY_DEFAULTS[err.category].grpcCode;
+}
+
+/** The category a gRPC status stands for (that of its built-in code). */
+export function categoryForGrpcStatus(code: number): ErrorCategory {
+  return lookupErrorCode(codeForGrpcStatus(code))?.category ?? 'system';
 }

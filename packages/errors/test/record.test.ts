@@ -3,18 +3,20 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ATTR,
   causeChain,
-  composedStack,
   configureFaultline,
   correlationId,
   type ExceptionLogRecord,
-  errorAttributes,
-  exceptionAttributes,
   FaultlineError,
   recordError,
   resetFaultlineConfig,
+} from '../src/index.js';
+import {
+  composedStack,
+  errorAttributes,
+  exceptionAttributes,
   spanFailed,
   wasRecorded,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { setupOtel } from './support/otel.js';
 
 let otel: ReturnType<typeof setupOtel>;

@@ -1,13 +1,12 @@
 import {
-  DEFAULT_ERROR_DOMAIN,
   FaultlineError,
   faultlineConfig,
   fromGrpcStatus,
   GRPC_STATUS_DETAILS_KEY,
   GrpcCode,
 } from '@faultline/errors';
+import { DEFAULT_ERROR_DOMAIN } from '@faultline/errors/internal';
 import type { Deadline } from '@grpc/grpc-js';
-import { rebuild } from './rebuild.js';
 
 /** What the client knows of the call besides its status. */
 export interface CallContext {
@@ -112,7 +111,7 @@ export function errorFromStatus(status: StatusLike, context: CallContext = {}): 
       context.service ??
       (typeof domain === 'string' && domain !== DEFAULT_ERROR_DOMAIN ? domain : undefined) ??
       serviceOfMethod(context.method);
-    return rebuild(decoded, {
+    return decoded.with({
       service: origin,
       correlationId: decoded.correlationId ?? context.traceId,
       details:

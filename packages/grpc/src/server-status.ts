@@ -10,7 +10,6 @@ import {
 } from '@faultline/errors';
 import { Metadata, type StatusObject } from '@grpc/grpc-js';
 import { isSpanContextValid, type Span } from '@opentelemetry/api';
-import { rebuild } from './rebuild.js';
 
 export interface ServerErrorOptions extends WireOptions {
   /** Sees every error a handler answers with, after it is recorded (e.g. to log it). Must not throw. */
@@ -46,7 +45,7 @@ function fitted(err: FaultlineError, options: WireOptions): GrpcStatusPayload {
   if (wireSize(full) <= MAX_TRAILER_BYTES) return full;
   const plain = toGrpcStatus(err, { ...options, expose: false });
   if (wireSize(plain) <= MAX_TRAILER_BYTES) return plain;
-  return toGrpcStatus(rebuild(err, { message: err.message.slice(0, SHORT_MESSAGE) }), { expose: false });
+  return toGrpcStatus(err.with({ message: err.message.slice(0, SHORT_MESSAGE) }), { expose: false });
 }
 
 export interface AnswerContext {

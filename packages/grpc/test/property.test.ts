@@ -6,8 +6,8 @@ import {
   isFaultlineError,
   listErrorCodes,
   SEVERITIES,
-  safeMessage,
 } from '@faultline/errors';
+import { safeMessage } from '@faultline/errors/internal';
 import type * as grpcTypes from '@grpc/grpc-js';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import fc from 'fast-check';

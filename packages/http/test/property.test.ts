@@ -4,8 +4,8 @@ import {
   type FaultlineErrorOptions,
   listErrorCodes,
   SEVERITIES,
-  safeMessage,
 } from '@faultline/errors';
+import { safeMessage } from '@faultline/errors/internal';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorFromResponse, problemAnswer, withProblemDetails } from '../src/index.js';

@@ -1,9 +1,5 @@
-import {
-  errorAttributes,
-  exceptionAttributes,
-  type FaultlineError,
-  faultlineConfig,
-} from '@faultline/errors';
+import { type FaultlineError, faultlineConfig } from '@faultline/errors';
+import { errorAttributes, exceptionAttributes } from '@faultline/errors/internal';
 import { type Attributes, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/sdk-trace';
 import { markLogged } from './exception-logs.js';

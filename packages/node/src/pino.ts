@@ -1,4 +1,5 @@
-import { composedStack, type FaultlineError, faultlineConfig, toFaultlineError } from '@faultline/errors';
+import { type FaultlineError, faultlineConfig, toFaultlineError } from '@faultline/errors';
+import { composedStack } from '@faultline/errors/internal';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 
 /** What an `err` becomes on a pino line: the structured error, redacted, with its cause chain. */
@@ -25,20 +26,10 @@ export interface SerializedError {
 export function serializeError(value: unknown): SerializedError | unknown {
   try {
     const err: FaultlineError = toFaultlineError(value);
-    const json = err.toJSON();
-    const out: SerializedError = {
-      type: err.exceptionType,
-      message: json.message,
-      code: json.code,
-      category: json.category,
-      severity: json.severity,
-      retryable: json.retryable,
-    };
-    if (Object.keys(json.details).length > 0) out.details = json.details;
-    if (json.retryAfterMs !== undefined) out.retryAfterMs = json.retryAfterMs;
-    if (json.correlationId !== undefined) out.correlationId = json.correlationId;
-    if (json.service !== undefined) out.service = json.service;
-    if (json.cause !== undefined) out.cause = json.cause;
+    // The error's own serializer (toJSON), with pino's `type` for the class and no empty details.
+    const { name: _name, exceptionType: _type, remote: _remote, details, ...fields } = err.toJSON();
+    const out: SerializedError = { type: err.exceptionType, ...fields };
+    if (Object.keys(details).length > 0) out.details = details;
     if (faultlineConfig().environment === 'development') out.stack = composedStack(err);
     return out;
   } catch {

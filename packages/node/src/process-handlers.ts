@@ -1,11 +1,5 @@
-import {
-  countError,
-  errorAttributes,
-  exceptionAttributes,
-  faultlineConfig,
-  recordError,
-  toFaultlineError,
-} from '@faultline/errors';
+import { faultlineConfig, recordError, toFaultlineError } from '@faultline/errors';
+import { countError, errorAttributes, exceptionAttributes } from '@faultline/errors/internal';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { printRejectionHeader, rethrow } from './crash-header.js';
 import { emitExceptionLog, wasLogged } from './exception-logs.js';

@@ -2,14 +2,16 @@ import {
   ATTR,
   codeForGrpcStatus,
   codeForHttpStatus,
+  FaultlineError,
+  toFaultlineError,
+} from '@faultline/errors';
+import {
   countError,
   errorAttributes,
-  FaultlineError,
   grpcCodeName,
   spanFailed,
-  toFaultlineError,
   wasRecorded,
-} from '@faultline/errors';
+} from '@faultline/errors/internal';
 import { type Attributes, type Context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace';
 import type { ExceptionSignal } from './config.js';

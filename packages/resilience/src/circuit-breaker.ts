@@ -1,4 +1,5 @@
 import { type ErrorCategory, FaultlineError } from '@faultline/errors';
+import { CALLER_FAULT_CATEGORIES } from '@faultline/errors/internal';
 import {
   type CircuitBreakerPolicy,
   CircuitState,
@@ -18,7 +19,6 @@ import {
 } from 'cockatiel';
 import { checkName, OptionChecker, ResilienceUsageError } from './codes.js';
 import { cancelledError, handleClassified } from './errors.js';
-import { CALLER_FAULT } from './outcomes.js';
 import { type ExecutionContext, type Layer, LayeredPolicy, type Operation } from './policy.js';
 import {
   addStateSource,
@@ -68,7 +68,10 @@ export const CIRCUIT_STATE_VALUES: Readonly<Record<CircuitStateName, number>> = 
   open: 2,
 });
 
-const NOT_DEPENDENCY_FAILURES: ReadonlySet<ErrorCategory> = new Set([...CALLER_FAULT, 'configuration']);
+const NOT_DEPENDENCY_FAILURES: ReadonlySet<ErrorCategory> = new Set([
+  ...CALLER_FAULT_CATEGORIES,
+  'configuration',
+]);
 
 export function defaultIsFailure(error: FaultlineError): boolean {
   return !NOT_DEPENDENCY_FAILURES.has(error.category) && error.code !== 'circuit_open';

@@ -1,19 +1,10 @@
-import type { ErrorCategory, FaultlineError } from '@faultline/errors';
+import type { FaultlineError } from '@faultline/errors';
+import { CALLER_FAULT_CATEGORIES } from '@faultline/errors/internal';
 
 const BUCKET_MS = 1_000;
 /** Ten minutes of one-second buckets: the longest error-rate window health() accepts. */
 export const MAX_WINDOW_MS = 600_000;
 const BUCKETS = MAX_WINDOW_MS / BUCKET_MS;
-
-/** Failures that say the caller asked for something wrong (or gave up), not that anything is unwell. */
-export const CALLER_FAULT: ReadonlySet<ErrorCategory> = new Set([
-  'validation',
-  'authentication',
-  'authorization',
-  'not_found',
-  'conflict',
-  'cancelled',
-]);
 
 export interface OutcomeSnapshot {
   windowMs: number;
@@ -49,7 +40,7 @@ export class OutcomeWindow {
     this.sync(Date.now());
     const i = this.second % BUCKETS;
     this.calls[i] = (this.calls[i] ?? 0) + 1;
-    if (!CALLER_FAULT.has(err.category)) this.failures[i] = (this.failures[i] ?? 0) + 1;
+    if (!CALLER_FAULT_CATEGORIES.has(err.category)) this.failures[i] = (this.failures[i] ?? 0) + 1;
   }
 
   snapshot(now: number, windowMs: number): OutcomeSnapshot {

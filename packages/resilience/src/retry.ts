@@ -1,4 +1,5 @@
-import { errorAttributes, FaultlineError, isFaultlineError, toFaultlineError } from '@faultline/errors';
+import { FaultlineError, isFaultlineError, toFaultlineError } from '@faultline/errors';
+import { errorAttributes } from '@faultline/errors/internal';
 import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import {
   ConstantBackoff,
@@ -241,18 +242,12 @@ class RetryCall<T> {
         details: { retry: history },
       });
     }
-    return new FaultlineError({
-      code: last.code,
-      category: last.category,
-      severity: last.severity,
-      retryable: last.retryable,
-      message: last.message,
+    // The policy's own error, raised here (not remote), stackless, caused by what the last attempt threw.
+    return last.with({
       cause: this.lastThrown,
       details: { ...last.details, retry: history },
-      ...(last.retryAfterMs !== undefined ? { retryAfterMs: last.retryAfterMs } : {}),
-      ...(last.correlationId !== undefined ? { correlationId: last.correlationId } : {}),
-      ...(last.service !== undefined ? { service: last.service } : {}),
-      exceptionType: last.exceptionType,
+      remote: false,
+      stack: undefined,
       captureStack: false,
     });
   }

@@ -1,0 +1,23 @@
+// `@faultline/errors/internal`: what the sibling Faultline packages share with this one and
+// applications do not need. No stability promise: it changes with the packages that use it.
+export { randomTraceId } from './correlation.js';
+export { type ErrorMemo, memoOf } from './error.js';
+export { grpcCodeName } from './grpc-codes.js';
+export { DEFAULT_ERROR_DOMAIN, reasonForCode } from './grpc-status.js';
+export {
+  CALLER_FAULT_CATEGORIES,
+  EXPOSED_MESSAGE_CATEGORIES,
+  GRPC_SERVER_FAILURE_CODES,
+  safeMessage,
+  shouldExpose,
+} from './policy.js';
+export {
+  composedStack,
+  countError,
+  errorAttributes,
+  exceptionAttributes,
+  type SpanFailureInput,
+  spanFailed,
+  wasRecorded,
+} from './record.js';
+export { categoryForGrpcStatus, specFor } from './taxonomy.js';
