@@ -1,4 +1,5 @@
 import { CONFIG_KEY, processWide } from './global-keys.js';
+import { preparePolicy, type RecordPolicyOptions, resetPolicy } from './record-policy.js';
 import { compilePatterns, setExtraPatterns } from './redact.js';
 import { FaultlineUsageError } from './usage-error.js';
 
@@ -25,7 +26,7 @@ export interface FaultlineConfig {
   maxMessageLength: number;
 }
 
-export interface ConfigureOptions {
+export interface ConfigureOptions extends RecordPolicyOptions {
   service?: string;
   environment?: Environment;
   exceptionSignal?: ExceptionSignal;
@@ -93,7 +94,9 @@ export function configureFaultline(options: ConfigureOptions): void {
     next[key] = v;
   }
   const patterns = options.redactPatterns === undefined ? undefined : compilePatterns(options.redactPatterns);
+  const applyPolicy = preparePolicy(options);
   Object.assign(config, next);
+  applyPolicy();
   if (patterns) setExtraPatterns(patterns);
 }
 
@@ -101,4 +104,5 @@ export function configureFaultline(options: ConfigureOptions): void {
 export function resetFaultlineConfig(): void {
   Object.assign(config, defaults());
   setExtraPatterns([]);
+  resetPolicy();
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { trace } from '@opentelemetry/api';
+import { isSpanContextValid, type SpanContext, TraceFlags, trace } from '@opentelemetry/api';
 
 const INVALID_TRACE_ID = '00000000000000000000000000000000';
 
@@ -18,4 +18,19 @@ export function randomTraceId(): string {
   do id = randomBytes(16).toString('hex');
   while (id === INVALID_TRACE_ID);
   return id;
+}
+
+/** The response header (HTTP) and metadata key (gRPC) that carry the correlation ID back to the caller. */
+export const CORRELATION_HEADER = 'x-correlation-id';
+
+/** The W3C Trace Context Level 2 response header: the trace and span that answered. */
+export const TRACE_RESPONSE_HEADER = 'traceresponse';
+
+/**
+ * The `traceresponse` value for a span (`00-<trace-id>-<span-id>-<flags>`), or undefined when the
+ * span is not sampled: its trace is not recorded, so the header would point to nothing.
+ */
+export function traceResponseOf(context: SpanContext): string | undefined {
+  if (!isSpanContextValid(context) || (context.traceFlags & TraceFlags.SAMPLED) === 0) return undefined;
+  return `00-${context.traceId}-${context.spanId}-01`;
 }

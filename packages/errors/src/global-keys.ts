@@ -14,6 +14,11 @@ export const COUNTED_KEY = Symbol.for('faultline.errors.counted.v1');
 /** On a span: the errors recordError has recorded on it (record.ts). */
 export const RECORDED_KEY = Symbol.for('faultline.recorded.v1');
 
+/** Who counts a failure recorded inside a request, when something does (record.ts, set by @faultline/node). */
+export const COUNT_DEFERRAL_KEY = Symbol.for('faultline.errors.count-deferral.v1');
+/** What is recorded: beforeRecord, the ignore lists, the storm guard's windows (record-policy.ts). */
+export const RECORD_POLICY_KEY = Symbol.for('faultline.errors.record-policy.v1');
+
 /** The value stored under `key` on globalThis, created by `make` the first time. */
 export function processWide<T>(key: symbol, make: () => T): T {
   const store = globalThis as Record<symbol, unknown>;

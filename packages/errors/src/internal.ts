@@ -12,12 +12,15 @@ export {
   shouldExpose,
 } from './policy.js';
 export {
+  type CountDeferral,
   composedStack,
   countError,
   errorAttributes,
   exceptionAttributes,
   type SpanFailureInput,
+  setCountDeferral,
   spanFailed,
   wasRecorded,
 } from './record.js';
+export { admit, isIgnored, recordInFull } from './record-policy.js';
 export { categoryForGrpcStatus, specFor } from './taxonomy.js';

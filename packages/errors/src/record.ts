@@ -12,10 +12,11 @@ import { toFaultlineError } from './classify.js';
 import { faultlineConfig } from './config.js';
 import { type FaultlineError, isFaultlineError, memoOf } from './error.js';
 import { fingerprint } from './fingerprint.js';
-import { COUNTED_KEY, processWide, RECORDED_KEY } from './global-keys.js';
+import { COUNT_DEFERRAL_KEY, COUNTED_KEY, processWide, RECORDED_KEY } from './global-keys.js';
 import { grpcCodeName } from './grpc-codes.js';
 import { httpStatusFor } from './http-status.js';
 import { GRPC_SERVER_FAILURE_CODES } from './policy.js';
+import { admit, recordInFull } from './record-policy.js';
 import { redactStack } from './redact.js';
 import { safeGet, safeString, typeName } from './safe.js';
 import { grpcCodeFor } from './taxonomy.js';
@@ -32,6 +33,8 @@ export const ATTR = {
   FINGERPRINT: 'faultline.error.fingerprint',
   CAUSE_CHAIN_LENGTH: 'faultline.error.cause_chain_length',
   RPC_RESPONSE_STATUS_CODE: 'rpc.response.status_code',
+  /** Set on a span and its exception event when the storm guard withheld the stacktrace (record-policy.ts). */
+  SUPPRESSED: 'faultline.error.suppressed',
 } as const;
 
 /** The metric every recorded error increments (Prometheus: faultline_errors_total). */
@@ -112,10 +115,13 @@ function alreadyCounted(err: FaultlineError): boolean {
  * span). The same error recorded on several spans of a request (client span, policy span, server
  * span), or an error wrapping one already counted (a retry's final error), counts once.
  */
-export function countError(err: FaultlineError, operation?: string): void {
+export function countError(err: FaultlineError, operation?: string, thrown?: unknown): void {
   try {
-    if (alreadyCounted(err)) return;
+    const raw = thrown !== null && typeof thrown === 'object' && thrown !== err ? thrown : undefined;
+    if (alreadyCounted(err) || (raw !== undefined && counted.has(raw))) return;
     counted.add(err);
+    // The value it was classified from: a wrapper whose cause is that value is recognised too.
+    if (raw !== undefined) counted.add(raw);
     errorsCounter().add(1, {
       [ATTR.ERROR_TYPE]: err.code,
       'error.category': err.category,
@@ -124,6 +130,31 @@ export function countError(err: FaultlineError, operation?: string): void {
     });
   } catch {
     // Telemetry never throws into the app.
+  }
+}
+
+/**
+ * Decides whether a failure recorded on `span` is counted later, by whoever owns the span's
+ * request (@faultline/node's span processor counts a request's failures once, when its root span
+ * ends, under the route as operation). Returns true when it took the error.
+ */
+export type CountDeferral = (span: Span, err: FaultlineError) => boolean;
+
+// Process-wide, so that a second copy of this package defers to the same owner.
+const deferralSlot = globalThis as Record<symbol, CountDeferral | undefined>;
+
+/** Installs (or, with undefined, removes) the count deferral; see CountDeferral. */
+export function setCountDeferral(deferral: CountDeferral | undefined): void {
+  deferralSlot[COUNT_DEFERRAL_KEY] = deferral;
+}
+
+function deferred(span: Span, err: FaultlineError): boolean {
+  const deferral = deferralSlot[COUNT_DEFERRAL_KEY];
+  if (deferral === undefined) return false;
+  try {
+    return deferral(span, err);
+  } catch {
+    return false;
   }
 }
 
@@ -159,9 +190,12 @@ export function recordError(
   value: unknown,
   options: RecordErrorOptions = {},
 ): FaultlineError {
-  const err = toFaultlineError(value);
+  const classified = toFaultlineError(value);
   try {
     const target = span ?? trace.getActiveSpan();
+    // The ignore lists and beforeRecord (record-policy.ts): a dropped error is neither recorded nor counted.
+    const err = admit(classified, target);
+    if (err === undefined) return classified;
     if (!target?.isRecording()) {
       countError(err, options.operation);
       return err;
@@ -186,7 +220,11 @@ export function recordError(
     target.setAttributes(attributes);
 
     const config = faultlineConfig();
-    const exception = exceptionAttributesOf(err, config.maxAttributeLength, chain);
+    // The storm guard: past the rate for this fingerprint, the record keeps no stacktrace.
+    const exception: Record<string, string | boolean> = recordInFull(err)
+      ? exceptionAttributesOf(err, config.maxAttributeLength, chain)
+      : suppressedAttributes(err, config.maxAttributeLength);
+    if (exception[ATTR.SUPPRESSED] === true) target.setAttribute(ATTR.SUPPRESSED, true);
     if (config.exceptionSignal !== 'logs') target.addEvent('exception', exception);
     if (config.exceptionSignal !== 'events' && config.onExceptionLog) {
       try {
@@ -202,12 +240,24 @@ export function recordError(
     if (spanFailed(kind, status)) {
       target.setStatus({ code: SpanStatusCode.ERROR, message: `${err.code}: ${err.message}`.slice(0, 512) });
     }
-    const operation = options.operation ?? safeString(target, 'name');
-    countError(err, operation);
+    // An explicit operation is the caller's label: counted now. Otherwise the span's request may
+    // count it when it ends, under its route.
+    if (options.operation !== undefined || !deferred(target, err)) {
+      countError(err, options.operation ?? safeString(target, 'name'));
+    }
+    return err;
   } catch {
     // Telemetry never throws into the app.
   }
-  return err;
+  return classified;
+}
+
+function suppressedAttributes(err: FaultlineError, maxLength: number): Record<string, string | boolean> {
+  return {
+    'exception.type': err.exceptionType,
+    'exception.message': err.message.slice(0, maxLength),
+    [ATTR.SUPPRESSED]: true,
+  };
 }
 
 function statusInput(

@@ -1,4 +1,5 @@
 import {
+  CORRELATION_HEADER,
   correlationId,
   type FaultlineError,
   httpStatusFor,
@@ -11,9 +12,6 @@ import {
   type WireOptions,
 } from '@faultline/errors';
 import { isSpanContextValid, type Span, trace } from '@opentelemetry/api';
-
-/** The response header that carries the correlation ID (the trace ID), whatever the request sent. */
-export const CORRELATION_HEADER = 'x-correlation-id';
 
 export interface ProblemHandlerOptions extends WireOptions {
   /** Sees every error answered, after it is recorded (e.g. to log it). Must not throw. */

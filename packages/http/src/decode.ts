@@ -1,5 +1,10 @@
-import { type FaultlineError, fromProblemDetails, MAX_PROBLEM_BYTES, parseRetryAfter } from '@faultline/errors';
-import { CORRELATION_HEADER } from './answer.js';
+import {
+  CORRELATION_HEADER,
+  type FaultlineError,
+  fromProblemDetails,
+  MAX_PROBLEM_BYTES,
+  parseRetryAfter,
+} from '@faultline/errors';
 import { FaultlineHttpUsageError } from './library-errors.js';
 import { type BodyLike, discardBody, readBounded } from './read-body.js';
 

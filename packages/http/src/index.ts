@@ -1,5 +1,6 @@
+// The header is defined with the correlation ID in @faultline/errors (the register sets it too).
+export { CORRELATION_HEADER, parseRetryAfter, retryAfterHeader } from '@faultline/errors';
 export {
-  CORRELATION_HEADER,
   type ProblemAnswer,
   type ProblemAnswerOptions,
   type ProblemHandlerOptions,
@@ -17,4 +18,3 @@ export { type ExpressRequestLike, expressProblemHandler } from './express.js';
 export { type FastifyReplyLike, type FastifyRequestLike, fastifyProblemHandler } from './fastify.js';
 export { FaultlineHttpUsageError, LIBRARY_ERROR_CODES, type LibraryErrorCode } from './library-errors.js';
 export { sendProblem, withProblemDetails } from './node.js';
-export { parseRetryAfter, retryAfterHeader } from '@faultline/errors';
