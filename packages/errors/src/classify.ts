@@ -3,6 +3,7 @@ import { aggregateMembersOf } from './chain.js';
 import { FaultlineError, isFaultlineError } from './error.js';
 import { decodeServiceError, isServiceErrorLike } from './grpc-status.js';
 import { codeForHttpStatus } from './http-status.js';
+import { matchRules, type RuleMatch as Rule } from './rules/index.js';
 import {
   isErrorLike,
   retryAfterOfThrown,
@@ -12,62 +13,6 @@ import {
   typeNameOf,
 } from './safe.js';
 import { isValidCode, lookupErrorCode } from './taxonomy.js';
-
-interface Rule {
-  code: string;
-  retryable?: boolean;
-}
-
-/** Node system error codes (errno names) and undici/Node error codes we know. */
-const CODE_RULES: Record<string, Rule> = {
-  ECONNREFUSED: { code: 'connection_failed' },
-  EHOSTUNREACH: { code: 'connection_failed' },
-  ENETUNREACH: { code: 'connection_failed' },
-  ENETDOWN: { code: 'connection_failed' },
-  ECONNABORTED: { code: 'connection_reset' },
-  ECONNRESET: { code: 'connection_reset' },
-  EPIPE: { code: 'connection_reset' },
-  ERR_STREAM_PREMATURE_CLOSE: { code: 'connection_reset' },
-  ETIMEDOUT: { code: 'network_timeout' },
-  ESOCKETTIMEDOUT: { code: 'network_timeout' },
-  // ENOTFOUND is an authoritative "no such host": retrying will not help. EAI_AGAIN is transient.
-  ENOTFOUND: { code: 'dns_failure', retryable: false },
-  EAI_AGAIN: { code: 'dns_failure' },
-  EAI_FAIL: { code: 'dns_failure', retryable: false },
-  EMFILE: { code: 'file_descriptors_exhausted' },
-  ENFILE: { code: 'file_descriptors_exhausted' },
-  ENOMEM: { code: 'memory_exhausted' },
-  ERR_OUT_OF_MEMORY: { code: 'memory_exhausted' },
-  ENOSPC: { code: 'disk_full' },
-  EDQUOT: { code: 'disk_full' },
-  MODULE_NOT_FOUND: { code: 'import_error' },
-  ERR_MODULE_NOT_FOUND: { code: 'import_error' },
-  ERR_REQUIRE_ESM: { code: 'import_error' },
-  ABORT_ERR: { code: 'cancelled' },
-  // undici (Node's fetch)
-  UND_ERR_CONNECT_TIMEOUT: { code: 'network_timeout' },
-  UND_ERR_HEADERS_TIMEOUT: { code: 'network_timeout' },
-  UND_ERR_BODY_TIMEOUT: { code: 'network_timeout' },
-  UND_ERR_SOCKET: { code: 'connection_reset' },
-  UND_ERR_CLOSED: { code: 'connection_reset' },
-  UND_ERR_DESTROYED: { code: 'connection_reset' },
-  UND_ERR_ABORTED: { code: 'cancelled' },
-  UND_ERR_INFO: { code: 'adapter_error' },
-  UND_ERR_INVALID_ARG: { code: 'adapter_error' },
-  UND_ERR_REQ_CONTENT_LENGTH_MISMATCH: { code: 'adapter_error' },
-  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: { code: 'connection_reset' },
-  UND_ERR_RES_EXCEEDED_MAX_SIZE: { code: 'adapter_error' },
-  UND_ERR_NOT_SUPPORTED: { code: 'adapter_error' },
-};
-
-const NAME_RULES: Record<string, Rule> = {
-  AbortError: { code: 'cancelled' },
-  TimeoutError: { code: 'operation_timeout' },
-  ConnectTimeoutError: { code: 'network_timeout' },
-  HeadersTimeoutError: { code: 'network_timeout' },
-  BodyTimeoutError: { code: 'network_timeout' },
-  SocketError: { code: 'connection_reset' },
-};
 
 export interface ClassifyOptions {
   service?: string;
@@ -180,13 +125,15 @@ function fromObject(value: object, options: ClassifyOptions | undefined): Faultl
   const errorLike = isErrorLike(value);
   const exceptionType = typeNameOf(value, name);
   const rule =
-    ruleFrom(value, code, name, message) ??
+    ruleFrom(value, code, name, message, cause) ??
     findInCauses(value, cause, aggregateMembersOf(value, exceptionType));
   const stack = errorLike ? stackOfThrown(value) : undefined;
   return new FaultlineError({
     // Plain Errors thrown by code are execution failures; anything else is unknown.
     code: rule ? rule.code : errorLike ? 'execution_failed' : 'unknown_error',
     retryable: rule?.retryable,
+    severity: rule?.severity,
+    details: rule?.details,
     message:
       typeof message === 'string' && message.length > 0
         ? message
@@ -196,37 +143,35 @@ function fromObject(value: object, options: ClassifyOptions | undefined): Faultl
     exceptionType,
     stack: typeof stack === 'string' ? stack : undefined,
     cause,
-    retryAfterMs: retryAfterOfThrown(value),
+    retryAfterMs: rule?.retryAfterMs ?? retryAfterOfThrown(value),
     service,
     correlationId,
   });
 }
 
-function ruleFrom(value: object, code: unknown, name: unknown, message: unknown): Rule | undefined {
+/**
+ * The rule table first (user rules, Node's codes, the library families: rules/index.ts), then
+ * the fallbacks: a Faultline code thrown as a plain object, a FAULTLINE_ERR_* usage error, an
+ * HTTP status.
+ */
+function ruleFrom(
+  value: object,
+  code: unknown,
+  name: unknown,
+  message: unknown,
+  cause: unknown,
+): Rule | undefined {
+  const matched = matchRules(value, code, name, message, cause);
+  if (matched !== undefined) return matched;
   if (typeof code === 'string') {
-    const known = CODE_RULES[code];
-    if (known) return known;
     // Our own codes, e.g. a FaultlineError serialised to JSON and thrown again as a plain object.
     if (isValidCode(code) && lookupErrorCode(code)) return { code };
     if (code.startsWith('FAULTLINE_ERR_')) return { code: 'configuration_error' };
-  }
-  if (typeof name === 'string' && name) {
-    const known = NAME_RULES[name];
-    if (known) return known;
   }
   const status = httpStatusOf(value);
   if (status !== undefined) {
     const mapped = codeForHttpStatus(status);
     if (mapped) return { code: mapped };
-  }
-  if (name === 'RangeError') {
-    if (
-      /allocation failed|invalid (?:array|string|typed array) length|out of memory/i.test(
-        typeof message === 'string' ? message : '',
-      )
-    ) {
-      return { code: 'memory_exhausted' };
-    }
   }
   return undefined;
 }
@@ -293,7 +238,7 @@ function findInCauses(value: unknown, cause: unknown, members: readonly unknown[
       if (isFaultlineError(candidate)) return { code: candidate.code, retryable: candidate.retryable };
       if (typeof candidate !== 'object' && typeof candidate !== 'function') continue;
       const fields = thrownFields(candidate);
-      const rule = ruleFrom(candidate, fields.code, fields.name, fields.message);
+      const rule = ruleFrom(candidate, fields.code, fields.name, fields.message, fields.cause);
       if (rule) return rule;
       next.push(fields.cause, ...aggregateMembersOf(candidate, typeNameOf(candidate, fields.name)));
     }

@@ -12,12 +12,7 @@ export {
   faultlineConfig,
   resetFaultlineConfig,
 } from './config.js';
-export {
-  CORRELATION_HEADER,
-  correlationId,
-  TRACE_RESPONSE_HEADER,
-  traceResponseOf,
-} from './correlation.js';
+export { correlationId } from './correlation.js';
 export {
   FaultlineError,
   type FaultlineErrorJSON,
@@ -44,18 +39,7 @@ export {
   type ProblemOptions,
   toProblemDetails,
 } from './problem.js';
-export {
-  ATTR,
-  ERRORS_METRIC,
-  type RecordErrorOptions,
-  recordError,
-} from './record.js';
-export {
-  type BeforeRecord,
-  DEFAULT_EXCEPTIONS_PER_SECOND,
-  MAX_GUARDED_FINGERPRINTS,
-  type RecordPolicyOptions,
-} from './record-policy.js';
+export { ATTR, ERRORS_METRIC, type RecordErrorOptions, recordError } from './record.js';
 export { REDACTED, redact, redactValue } from './redact.js';
 export {
   addClassifierRule,

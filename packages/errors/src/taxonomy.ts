@@ -375,6 +375,44 @@ const BUILT_IN: Record<string, ErrorCodeSpec> = {
   },
   cancelled: { category: 'cancelled', description: 'The operation was cancelled, usually by the caller.' },
   unknown_error: { category: 'system', description: 'A value was thrown that could not be classified.' },
+  // Data stores and dependencies (issue 11): what the classifier's database rules yield.
+  constraint_violation: {
+    category: 'conflict',
+    description: 'A write broke an integrity constraint (foreign key, check, not null, exclusion).',
+  },
+  transaction_conflict: {
+    category: 'conflict',
+    severity: 'medium',
+    retryable: true,
+    description:
+      'The transaction lost a race (serialization failure, deadlock, write conflict, lock not available); retry it.',
+  },
+  invalid_data: {
+    category: 'validation',
+    description: 'A value was rejected by the data store (bad format, out of range, too long).',
+  },
+  invalid_query: {
+    category: 'execution',
+    description:
+      'A query is wrong for the store (syntax, missing table/column/function, wrong type of key). A bug.',
+  },
+  credentials_rejected: {
+    category: 'configuration',
+    description: "A dependency rejected this service's credentials (database/cache auth failed).",
+  },
+  too_many_connections: {
+    category: 'resource',
+    description: 'A dependency refused a connection: its connection limit is reached.',
+  },
+  resource_exhausted: {
+    category: 'resource',
+    description: 'A dependency ran out of a resource (memory, disk, locks, workers).',
+  },
+  dependency_unavailable: {
+    category: 'dependency',
+    description:
+      'A dependency cannot serve right now (failover, read-only replica, loading, cluster redirect, shutting down).',
+  },
 };
 
 for (const [code, spec] of Object.entries(BUILT_IN)) register(code, spec, true);

@@ -3,6 +3,8 @@
 
 /** Codes of the errors @faultline/errors itself raises or warns with; docs/error-codes.md lists them. */
 export const LIBRARY_ERROR_CODES = {
+  FAULTLINE_ERR_INVALID_CLASSIFIER_RULE:
+    'addClassifierRule got a rule without a valid id, a match function, libraries or cases, a case naming a code nobody registered, or an id already taken; the message names the rule.',
   FAULTLINE_ERR_INVALID_CODE: 'An error code is not stable snake_case; rename it (e.g. `payment_declined`).',
   FAULTLINE_ERR_INVALID_CODE_SPEC:
     'defineErrorCode got a bad category, severity, httpStatus or grpcCode; the message names the field.',

@@ -1,0 +1,418 @@
+// Real PostgreSQL, MariaDB and Redis on loopback (test/support/servers.ts), provoked with the real
+// client libraries; the errors they throw are classified. A missing server binary fails (no skip).
+import { Redis } from 'ioredis';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import postgres from 'postgres';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type MariaDbServer,
+  type PostgresServer,
+  type RedisServer,
+  startMariaDb,
+  startPostgres,
+  startRedis,
+} from '../../../test/support/servers.js';
+import { type ErrorCategory, type FaultlineError, type Severity, toFaultlineError } from '../src/index.js';
+
+interface Expected {
+  code: string;
+  category: ErrorCategory;
+  severity: Severity;
+  retryable: boolean;
+  details: Record<string, unknown>;
+}
+
+function expectClassified(thrown: unknown, expected: Expected): FaultlineError {
+  const err = toFaultlineError(thrown);
+  expect({
+    code: err.code,
+    category: err.category,
+    severity: err.severity,
+    retryable: err.retryable,
+    details: err.details,
+  }).toEqual(expected);
+  return err;
+}
+
+const pgDetails = (status: string) => ({ 'db.system.name': 'postgresql', 'db.response.status_code': status });
+const myDetails = (status: number) => ({
+  'db.system.name': 'mysql',
+  'db.response.status_code': String(status),
+});
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('PostgreSQL 15 with pg and postgres', () => {
+  let server: PostgresServer;
+  const clients: pg.Client[] = [];
+  async function client(url = server.url): Promise<pg.Client> {
+    const c = new pg.Client({ connectionString: url });
+    c.on('error', () => {});
+    await c.connect();
+    clients.push(c);
+    return c;
+  }
+  beforeAll(async () => {
+    server = await startPostgres({ maxConnections: 6 });
+    const c = await client();
+    await c.query(
+      'CREATE TABLE users (id int PRIMARY KEY, email text UNIQUE NOT NULL, n int NOT NULL DEFAULT 0)',
+    );
+    await c.query("INSERT INTO users (id, email) VALUES (1, 'alice@example.com'), (2, 'bob@example.com')");
+  }, 60_000);
+  // Each test's connections are closed after it: the role's connection limit is small.
+  afterEach(async () => {
+    for (const c of clients.splice(0)) await c.end().catch(() => {});
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('unique violation -> already_exists (pg and postgres), the SQLSTATE kept, no value', async () => {
+    const c = await client();
+    const thrown = await rejection(c.query("INSERT INTO users (id, email) VALUES (3, 'alice@example.com')"));
+    const err = expectClassified(thrown, {
+      code: 'already_exists',
+      category: 'conflict',
+      severity: 'low',
+      retryable: false,
+      details: pgDetails('23505'),
+    });
+    expect(JSON.stringify(err.details)).not.toContain('alice');
+    const sql = postgres(server.url, { max: 1, onnotice: () => {} });
+    try {
+      const porsager = await rejection(sql`INSERT INTO users (id, email) VALUES (4, 'bob@example.com')`);
+      expect((porsager as Error).name).toBe('PostgresError');
+      expectClassified(porsager, {
+        code: 'already_exists',
+        category: 'conflict',
+        severity: 'low',
+        retryable: false,
+        details: pgDetails('23505'),
+      });
+    } finally {
+      await sql.end();
+    }
+  });
+
+  it('deadlock between two connections -> transaction_conflict (retryable)', async () => {
+    const a = await client();
+    const b = await client();
+    await a.query('BEGIN');
+    await b.query('BEGIN');
+    await a.query('UPDATE users SET n = n + 1 WHERE id = 1');
+    await b.query('UPDATE users SET n = n + 1 WHERE id = 2');
+    const results = await Promise.allSettled([
+      a.query('UPDATE users SET n = n + 1 WHERE id = 2'),
+      b.query('UPDATE users SET n = n + 1 WHERE id = 1'),
+    ]);
+    await a.query('ROLLBACK').catch(() => {});
+    await b.query('ROLLBACK').catch(() => {});
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(failed).toHaveLength(1);
+    expectClassified(failed[0]!.reason, {
+      code: 'transaction_conflict',
+      category: 'conflict',
+      severity: 'medium',
+      retryable: true,
+      details: pgDetails('40P01'),
+    });
+  });
+
+  it('serialization failure -> transaction_conflict (retryable)', async () => {
+    const a = await client();
+    const b = await client();
+    await a.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    await b.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    await a.query('SELECT n FROM users WHERE id = 1');
+    await b.query('SELECT n FROM users WHERE id = 1');
+    await a.query('UPDATE users SET n = n + 1 WHERE id = 1');
+    await a.query('COMMIT');
+    const thrown = await rejection(b.query('UPDATE users SET n = n + 1 WHERE id = 1'));
+    await b.query('ROLLBACK');
+    expectClassified(thrown, {
+      code: 'transaction_conflict',
+      category: 'conflict',
+      severity: 'medium',
+      retryable: true,
+      details: pgDetails('40001'),
+    });
+  });
+
+  it('statement timeout -> operation_timeout; a cancelled query -> cancelled', async () => {
+    const c = await client();
+    await c.query('SET statement_timeout = 50');
+    const timedOut = await rejection(c.query('SELECT pg_sleep(5)'));
+    expectClassified(timedOut, {
+      code: 'operation_timeout',
+      category: 'timeout',
+      severity: 'medium',
+      retryable: true,
+      details: pgDetails('57014'),
+    });
+    await c.query('SET statement_timeout = 0');
+    const other = await client();
+    const sleeping = rejection(c.query('SELECT pg_sleep(10)'));
+    // Wait until the backend is in pg_sleep, then cancel it from another connection.
+    for (let i = 0; i < 100; i++) {
+      const { rows } = await other.query(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(10)' AND state = 'active'",
+      );
+      if (rows[0].n > 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await other.query('SELECT pg_cancel_backend($1)', [(c as unknown as { processID: number }).processID]);
+    expectClassified(await sleeping, {
+      code: 'cancelled',
+      category: 'cancelled',
+      severity: 'low',
+      retryable: false,
+      details: pgDetails('57014'),
+    });
+  });
+
+  it('missing table -> invalid_query; bad password -> credentials_rejected', async () => {
+    const c = await client();
+    expectClassified(await rejection(c.query('SELECT * FROM nope')), {
+      code: 'invalid_query',
+      category: 'execution',
+      severity: 'high',
+      retryable: false,
+      details: pgDetails('42P01'),
+    });
+    const bad = new pg.Client({
+      host: server.host,
+      port: server.port,
+      user: server.user,
+      password: 'wrong',
+      database: server.database,
+    });
+    expectClassified(await rejection(bad.connect()), {
+      code: 'credentials_rejected',
+      category: 'configuration',
+      severity: 'high',
+      retryable: false,
+      details: pgDetails('28P01'),
+    });
+  });
+
+  it('too many connections -> too_many_connections (retryable)', async () => {
+    // The role's limit is 6: open until refused.
+    let refused: unknown;
+    for (let i = 0; i < 8 && refused === undefined; i++) {
+      refused = await client().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    }
+    expectClassified(refused, {
+      code: 'too_many_connections',
+      category: 'resource',
+      severity: 'high',
+      retryable: true,
+      details: pgDetails('53300'),
+    });
+  });
+});
+
+describe('PostgreSQL killed mid-query', () => {
+  it('pg_sleep running, server SIGKILLed -> connection_reset (retryable)', async () => {
+    const server = await startPostgres();
+    try {
+      const c = new pg.Client({ connectionString: server.url });
+      c.on('error', () => {});
+      await c.connect();
+      const sleeping = rejection(c.query('SELECT pg_sleep(30)'));
+      await new Promise((r) => setTimeout(r, 200));
+      await server.kill();
+      expectClassified(await sleeping, {
+        code: 'connection_reset',
+        category: 'network',
+        severity: 'high',
+        retryable: true,
+        details: { 'db.system.name': 'postgresql' },
+      });
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+});
+
+describe('MariaDB with mysql2', () => {
+  let server: MariaDbServer;
+  const conns: mysql.Connection[] = [];
+  async function conn(): Promise<mysql.Connection> {
+    const c = await mysql.createConnection({
+      host: server.host,
+      port: server.port,
+      user: server.user,
+      password: server.password,
+      database: server.database,
+    });
+    c.on('error', () => {});
+    conns.push(c);
+    return c;
+  }
+  beforeAll(async () => {
+    server = await startMariaDb({ maxConnections: 10 });
+    const c = await conn();
+    await c.query(
+      'CREATE TABLE users (id int PRIMARY KEY, email varchar(64) UNIQUE NOT NULL, n int NOT NULL DEFAULT 0) ENGINE=InnoDB',
+    );
+    await c.query("INSERT INTO users (id, email) VALUES (1, 'alice@example.com'), (2, 'bob@example.com')");
+  }, 60_000);
+  afterEach(async () => {
+    for (const c of conns.splice(0)) await c.end().catch(() => {});
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('duplicate entry -> already_exists', async () => {
+    const c = await conn();
+    const err = expectClassified(
+      await rejection(c.query("INSERT INTO users (id, email) VALUES (3, 'alice@example.com')")),
+      {
+        code: 'already_exists',
+        category: 'conflict',
+        severity: 'low',
+        retryable: false,
+        details: myDetails(1062),
+      },
+    );
+    expect(JSON.stringify(err.details)).not.toContain('alice');
+  });
+
+  it('deadlock between two connections -> transaction_conflict (retryable)', async () => {
+    const a = await conn();
+    const b = await conn();
+    await a.query('BEGIN');
+    await b.query('BEGIN');
+    await a.query('UPDATE users SET n = n + 1 WHERE id = 1');
+    await b.query('UPDATE users SET n = n + 1 WHERE id = 2');
+    const first = a.query('UPDATE users SET n = n + 1 WHERE id = 2');
+    await new Promise((r) => setTimeout(r, 100));
+    const results = await Promise.allSettled([first, b.query('UPDATE users SET n = n + 1 WHERE id = 1')]);
+    await a.query('ROLLBACK').catch(() => {});
+    await b.query('ROLLBACK').catch(() => {});
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(failed).toHaveLength(1);
+    expectClassified(failed[0]!.reason, {
+      code: 'transaction_conflict',
+      category: 'conflict',
+      severity: 'medium',
+      retryable: true,
+      details: myDetails(1213),
+    });
+  });
+
+  it('missing table, parse error -> invalid_query; bad password -> credentials_rejected', async () => {
+    const c = await conn();
+    const invalid = {
+      code: 'invalid_query',
+      category: 'execution',
+      severity: 'high',
+      retryable: false,
+    } as const;
+    expectClassified(await rejection(c.query('SELECT * FROM nope')), {
+      ...invalid,
+      details: myDetails(1146),
+    });
+    expectClassified(await rejection(c.query('SELEC 1')), { ...invalid, details: myDetails(1064) });
+    const bad = mysql.createConnection({
+      host: server.host,
+      port: server.port,
+      user: server.user,
+      password: 'wrong',
+    });
+    expectClassified(await rejection(bad), {
+      code: 'credentials_rejected',
+      category: 'configuration',
+      severity: 'high',
+      retryable: false,
+      details: myDetails(1045),
+    });
+  });
+
+  it('max_statement_time -> operation_timeout (MariaDB 1969)', async () => {
+    const c = await conn();
+    await c.query('SET SESSION max_statement_time = 0.05');
+    const thrown = await rejection(c.query('SELECT SLEEP(2) FROM users'));
+    expectClassified(thrown, {
+      code: 'operation_timeout',
+      category: 'timeout',
+      severity: 'medium',
+      retryable: true,
+      details: { 'db.system.name': 'mariadb', 'db.response.status_code': '1969' },
+    });
+  });
+
+  it('too many connections -> too_many_connections', async () => {
+    let refused: unknown;
+    for (let i = 0; i < 14 && refused === undefined; i++) {
+      refused = await conn().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    }
+    expectClassified(refused, {
+      code: 'too_many_connections',
+      category: 'resource',
+      severity: 'high',
+      retryable: true,
+      details: myDetails(1040),
+    });
+  });
+});
+
+describe('Redis with ioredis', () => {
+  let primary: RedisServer;
+  let replica: RedisServer;
+  const clients: Redis[] = [];
+  function client(s: RedisServer): Redis {
+    const c = new Redis({ host: s.host, port: s.port, maxRetriesPerRequest: 0 });
+    c.on('error', () => {});
+    clients.push(c);
+    return c;
+  }
+  beforeAll(async () => {
+    primary = await startRedis();
+    replica = await startRedis({ replicaOf: { host: primary.host, port: primary.port } });
+  }, 60_000);
+  afterAll(async () => {
+    for (const c of clients) c.disconnect();
+    await replica?.stop();
+    await primary?.stop();
+  });
+
+  it("a replica's READONLY -> dependency_unavailable (retryable)", async () => {
+    const thrown = await rejection(client(replica).set('k', 'v'));
+    expectClassified(thrown, {
+      code: 'dependency_unavailable',
+      category: 'dependency',
+      severity: 'high',
+      retryable: true,
+      details: { 'db.system.name': 'redis', 'db.response.status_code': 'READONLY' },
+    });
+  });
+
+  it('WRONGTYPE -> invalid_query', async () => {
+    const c = client(primary);
+    await c.set('str', 'v');
+    expectClassified(await rejection(c.lpush('str', 'x')), {
+      code: 'invalid_query',
+      category: 'execution',
+      severity: 'high',
+      retryable: false,
+      details: { 'db.system.name': 'redis', 'db.response.status_code': 'WRONGTYPE' },
+    });
+  });
+});
