@@ -12,7 +12,12 @@ export {
   faultlineConfig,
   resetFaultlineConfig,
 } from './config.js';
-export { correlationId } from './correlation.js';
+export {
+  CORRELATION_HEADER,
+  correlationId,
+  TRACE_RESPONSE_HEADER,
+  traceResponseOf,
+} from './correlation.js';
 export {
   FaultlineError,
   type FaultlineErrorJSON,
@@ -39,8 +44,31 @@ export {
   type ProblemOptions,
   toProblemDetails,
 } from './problem.js';
-export { ATTR, ERRORS_METRIC, type RecordErrorOptions, recordError } from './record.js';
+export {
+  ATTR,
+  ERRORS_METRIC,
+  type RecordErrorOptions,
+  recordError,
+} from './record.js';
+export {
+  type BeforeRecord,
+  DEFAULT_EXCEPTIONS_PER_SECOND,
+  MAX_GUARDED_FINGERPRINTS,
+  type RecordPolicyOptions,
+} from './record-policy.js';
 export { REDACTED, redact, redactValue } from './redact.js';
+export {
+  addClassifierRule,
+  boundedNames,
+  type ClassifierRule,
+  classifierRules,
+  MAX_DETAIL_NAME_LENGTH,
+  MAX_DETAIL_NAMES,
+  type RuleCase,
+  type RuleMatch,
+  type ThrownView,
+  WRAPPED,
+} from './rules/index.js';
 export {
   addClassifierRule,
   boundedNames,
