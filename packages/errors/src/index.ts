@@ -69,18 +69,6 @@ export {
   type ThrownView,
   WRAPPED,
 } from './rules/index.js';
-export {
-  addClassifierRule,
-  boundedNames,
-  type ClassifierRule,
-  classifierRules,
-  MAX_DETAIL_NAME_LENGTH,
-  MAX_DETAIL_NAMES,
-  type RuleCase,
-  type RuleMatch,
-  type ThrownView,
-  WRAPPED,
-} from './rules/index.js';
 export { parseRetryAfter, retryAfterHeader } from './rules/hints.js';
 export {
   CATEGORY_DEFAULTS,
