@@ -1,3 +1,12 @@
+import {
+  type BeforeRecord,
+  DEFAULT_EXCEPTIONS_PER_SECOND,
+  ERROR_CATEGORIES,
+  type ErrorCategory,
+  isErrorCategory,
+  isValidCode,
+} from '@faultline/errors';
+import { DEFAULT_INSTRUMENTATIONS, INSTRUMENTATION_NAMES } from './instrumentations.js';
 import type { Problem } from './report.js';
 
 export type Signal = 'traces' | 'metrics' | 'logs';
@@ -6,18 +15,10 @@ export type MetricsExporterName = 'prometheus' | 'otlp' | 'console' | 'none';
 export type LogsExporterName = 'otlp' | 'console' | 'none';
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 export type ExceptionSignal = 'events' | 'logs' | 'logs/dup';
-export type InstrumentationName = 'http' | 'undici' | 'grpc' | 'pino' | 'express' | 'fastify';
+/** A short instrumentation name as OTEL_NODE_ENABLED_INSTRUMENTATIONS takes it: `http`, `pg`, `fastify`… */
+export type InstrumentationName = string;
 export type Environment = 'production' | 'development';
 export type LogLevel = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';
-
-export const INSTRUMENTATION_NAMES: readonly InstrumentationName[] = [
-  'http',
-  'undici',
-  'grpc',
-  'pino',
-  'express',
-  'fastify',
-];
 
 /** Options of start(); each one wins over its environment variable. */
 export interface StartOptions {
@@ -53,6 +54,16 @@ export interface StartOptions {
   logLevel?: LogLevel;
   /** Install the uncaught-exception / unhandled-rejection / signal handlers (default true). */
   processHandlers?: boolean;
+  /** FAULTLINE_TRACE_RESPONSE: `traceresponse` and `x-correlation-id` on every HTTP answer (default true). */
+  traceResponse?: boolean;
+  /** Called before an error is recorded on a span: return it, a derived error, or null to drop the record. */
+  beforeRecord?: BeforeRecord;
+  /** FAULTLINE_IGNORE_CODES: codes never recorded nor counted. */
+  ignoreCodes?: string[];
+  /** FAULTLINE_IGNORE_CATEGORIES: categories never recorded nor counted. */
+  ignoreCategories?: ErrorCategory[];
+  /** FAULTLINE_EXCEPTION_RATE_LIMIT: full exception records per fingerprint per second (0: no limit). */
+  exceptionsPerSecond?: number;
 }
 
 export interface BatchSettings {
@@ -90,6 +101,14 @@ export interface ResolvedConfig {
   flushTimeoutMs: number;
   logLevel: LogLevel | undefined;
   processHandlers: boolean;
+  traceResponse: boolean;
+  /** What is recorded: the hook, the ignore lists and the storm guard. */
+  recording: {
+    beforeRecord: BeforeRecord | undefined;
+    ignoreCodes: string[];
+    ignoreCategories: ErrorCategory[];
+    exceptionsPerSecond: number;
+  };
   problems: Problem[];
 }
 
@@ -329,6 +348,8 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     flushTimeoutMs,
     logLevel,
     processHandlers: options.processHandlers ?? true,
+    traceResponse: bool(env, 'FAULTLINE_TRACE_RESPONSE', options.traceResponse, true, bad),
+    recording: resolveRecording(env, options, bad),
     problems,
   };
 }
@@ -399,24 +420,77 @@ function resolveInstrumentations(
   given: InstrumentationName[] | undefined,
   bad: Bad,
 ): InstrumentationName[] {
-  if (given) return INSTRUMENTATION_NAMES.filter((n) => given.includes(n));
-  const check = (variable: string): InstrumentationName[] | undefined => {
-    const names = list(env, variable);
-    if (!names) return undefined;
-    for (const n of names) {
-      if (!(INSTRUMENTATION_NAMES as string[]).includes(n)) {
-        bad(
-          'FAULTLINE_ERR_UNKNOWN_INSTRUMENTATION',
-          variable,
-          `${variable} names "${n}", which we do not ship; accepted values: ${INSTRUMENTATION_NAMES.join(', ')}. Ignoring it.`,
-        );
-      }
+  const known = (variable: string, names: readonly string[]): string[] => {
+    const unknown = names.filter((n) => !INSTRUMENTATION_NAMES.includes(n));
+    if (unknown.length > 0) {
+      const named = unknown.map((n) => {
+        const near = INSTRUMENTATION_NAMES.find((k) => k.startsWith(n) || n.startsWith(k));
+        return near ? `"${n}" (did you mean "${near}"?)` : `"${n}"`;
+      });
+      bad(
+        'FAULTLINE_ERR_UNKNOWN_INSTRUMENTATION',
+        variable,
+        `${variable} names ${named.join(', ')}, which no instrumentation has; accepted values: ${INSTRUMENTATION_NAMES.join(', ')}. Ignoring ${unknown.length === 1 ? 'it' : 'them'}.`,
+      );
     }
-    return names.filter((n): n is InstrumentationName => (INSTRUMENTATION_NAMES as string[]).includes(n));
+    return names.filter((n) => INSTRUMENTATION_NAMES.includes(n));
   };
-  const enabled = check('OTEL_NODE_ENABLED_INSTRUMENTATIONS') ?? [...INSTRUMENTATION_NAMES];
-  const disabled = check('OTEL_NODE_DISABLED_INSTRUMENTATIONS') ?? [];
+  if (given) return known('instrumentations', given);
+  const listed = (variable: string) => {
+    const names = list(env, variable);
+    return names === undefined ? undefined : known(variable, names);
+  };
+  // The stock register's rules: the enabled list (default: all but fs and host-metrics), minus the disabled one.
+  const enabled = listed('OTEL_NODE_ENABLED_INSTRUMENTATIONS') ?? [...DEFAULT_INSTRUMENTATIONS];
+  const disabled = listed('OTEL_NODE_DISABLED_INSTRUMENTATIONS') ?? [];
   return enabled.filter((n) => !disabled.includes(n));
+}
+
+function resolveRecording(env: Env, options: StartOptions, bad: Bad): ResolvedConfig['recording'] {
+  const names = <T extends string>(
+    variable: string,
+    given: T[] | undefined,
+    valid: (value: string) => value is T,
+    accepted: string,
+  ): T[] => {
+    const raw = given ?? list(env, variable) ?? [];
+    const wrong = raw.filter((n) => !valid(n));
+    if (wrong.length > 0) {
+      bad(
+        'FAULTLINE_ERR_INVALID_ENV',
+        given ? variable.replace(/^FAULTLINE_/, '').toLowerCase() : variable,
+        `${variable} has ${wrong.map((n) => `"${n}"`).join(', ')}; accepted values: ${accepted}. Ignoring ${wrong.length === 1 ? 'it' : 'them'}.`,
+      );
+    }
+    return raw.filter(valid);
+  };
+  if (options.beforeRecord !== undefined && typeof options.beforeRecord !== 'function') {
+    bad('FAULTLINE_ERR_INVALID_ENV', 'beforeRecord', 'beforeRecord must be a function; ignoring it.');
+  }
+  return {
+    beforeRecord: typeof options.beforeRecord === 'function' ? options.beforeRecord : undefined,
+    ignoreCodes: names(
+      'FAULTLINE_IGNORE_CODES',
+      options.ignoreCodes,
+      isValidCode,
+      'comma-separated snake_case error codes',
+    ),
+    ignoreCategories: names(
+      'FAULTLINE_IGNORE_CATEGORIES',
+      options.ignoreCategories,
+      isErrorCategory,
+      ERROR_CATEGORIES.join(', '),
+    ),
+    exceptionsPerSecond: integer(
+      env,
+      'FAULTLINE_EXCEPTION_RATE_LIMIT',
+      options.exceptionsPerSecond,
+      DEFAULT_EXCEPTIONS_PER_SECOND,
+      0,
+      1_000_000,
+      bad,
+    ),
+  };
 }
 
 function parsePatterns(env: Env, bad: Bad): Array<RegExp | string> {

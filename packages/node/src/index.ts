@@ -2,7 +2,6 @@ export { FaultlineNodeError, LIBRARY_ERROR_CODES, type LibraryErrorCode } from '
 export {
   type Environment,
   type ExceptionSignal,
-  INSTRUMENTATION_NAMES,
   type InstrumentationName,
   type LogLevel,
   type LogsExporterName,
@@ -12,6 +11,7 @@ export {
   type StartOptions,
   type TracesExporterName,
 } from './config.js';
+export { DEFAULT_INSTRUMENTATIONS, INSTRUMENTATION_NAMES } from './instrumentations.js';
 export { PROMETHEUS_RESOURCE_LABELS } from './metrics.js';
 export { type SerializedError, serializeError } from './pino.js';
 export { FaultlineSpanProcessor } from './processor.js';

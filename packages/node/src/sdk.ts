@@ -76,6 +76,7 @@ export function start(options: StartOptions = {}): FaultlineTelemetry {
       exceptionSignal: config.exceptionSignal,
       onExceptionLog: logsEnabled(config.exceptionSignal) ? onExceptionLog : undefined,
       redactPatterns: config.redactPatterns,
+      ...config.recording,
     });
   } catch (error) {
     report({
@@ -111,7 +112,9 @@ export function start(options: StartOptions = {}): FaultlineTelemetry {
     sdk = new NodeSDK({
       resource,
       ...(config.serviceName ? { serviceName: config.serviceName } : {}),
-      instrumentations: createInstrumentations(config.instrumentations),
+      instrumentations: createInstrumentations(config.instrumentations, {
+        traceResponse: config.traceResponse,
+      }),
       spanProcessors:
         spanProcessors.length > 0
           ? [new FaultlineSpanProcessor(config.exceptionSignal, openSpans), ...spanProcessors]

@@ -27,12 +27,12 @@ describe('gRPC (@grpc/grpc-js server and client under --require @faultline/node/
       );
 
     // NOT_FOUND is the caller's problem: instrumentation-grpc marks the server span ERROR, the
-    // processor brings it back to UNSET and leaves error.type off.
+    // processor brings it back to UNSET, and the span still says what failed.
     const serverNotFound = await span(KIND.SERVER, 'NOT_FOUND');
     expect(serverNotFound.status.code).toBe(STATUS.UNSET);
     expect(serverNotFound.attributes['rpc.grpc.status_code']).toBe(5);
-    expect(serverNotFound.attributes['error.type']).toBeUndefined();
-    expect(serverNotFound.attributes['faultline.error.code']).toBeUndefined();
+    expect(serverNotFound.attributes['error.type']).toBe('NOT_FOUND');
+    expect(serverNotFound.attributes['faultline.error.code']).toBe('not_found');
 
     const serverInternal = await span(KIND.SERVER, 'INTERNAL');
     expect(serverInternal.status.code).toBe(STATUS.ERROR);

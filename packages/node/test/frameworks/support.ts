@@ -22,6 +22,12 @@ export interface Framework {
   template(route: string): string;
   /** The framework's own route-miss answer. */
   missBody: RegExp;
+  /**
+   * The framework's instrumentation records no exception for an error a handler *returns* (Hapi):
+   * nothing thrown is known, so the spans' error.type is the answered status (semantic
+   * conventions) while faultline.error.code is the status's code.
+   */
+  returnedErrorUnseen?: boolean;
 }
 
 const colon = (route: string) => route;
@@ -57,6 +63,7 @@ export const FRAMEWORKS: Framework[] = [
     args: cjs('hapi.cjs'),
     template: braces,
     missBody: /^\{"statusCode":404,"error":"Not Found","message":"Not Found"\}$/,
+    returnedErrorUnseen: true,
   },
   { name: 'node-http', args: cjs('node-http.cjs'), template: colon, missBody: /^Not Found$/ },
 ];
@@ -83,6 +90,10 @@ export interface Case {
   body?: (id: string) => unknown;
   /** What failed; undefined for the control. */
   expected?: Expected;
+  /** Nothing is thrown (a route miss): error.type is the answered status, as a string. */
+  nothingThrown?: boolean;
+  /** The error goes down the framework's own error path (see Framework.returnedErrorUnseen). */
+  errorPath?: boolean;
   db?: boolean;
 }
 
@@ -126,9 +137,10 @@ export const CASES: Case[] = [
     path: routed('/next/:id'),
     status: 409,
     body: () => ({ error: 'conflict' }),
+    errorPath: true,
     expected: CONFLICT,
   },
-  { name: 'route miss', path: () => '/nope/xyz', status: 404, expected: NOT_FOUND },
+  { name: 'route miss', path: () => '/nope/xyz', status: 404, expected: NOT_FOUND, nothingThrown: true },
   {
     name: 'pg query on a missing table (42P01)',
     route: '/db/:id',
