@@ -28,5 +28,14 @@ for (const name of ['errors', 'node', 'grpc', 'http', 'resilience', 'stack']) {
     md += `| \`${code}\` | @faultline/${name} | ${String(text).replace(/\|/g, '\\|')} |\n`;
   }
 }
+md +=
+  "\n## Recognised library errors\n\nWhat `toFaultlineError` recognises of the errors other libraries throw, by shape (no client library is loaded at run time), in the order the rules are tried: the first rule that matches decides; rules added with `addClassifierRule` come before these. A rule keeps the library's own code as a detail (`db.response.status_code`: the SQLSTATE, the MySQL errno, the Redis reply prefix, with `db.system.name`; `prisma.error_code`; `fields`: the names of the failing fields, at most 20 of at most 64 characters), never a message or a value. `*` means the error it wraps decides.\n\nDecisions: PostgreSQL `3D000` (the configured database does not exist) and `42501` / MySQL `1044` (this service's role lacks a grant) are `configuration_error`, not `invalid_query` or the caller's `permission_denied`; `53100` disk_full and the like are the database server's resources, hence `resource_exhausted`, never this process's `disk_full` / `memory_exhausted`. `db.system.name` is `mysql` for the MySQL and MariaDB error numbers they share (the error does not say which server sent it) and `mariadb` for MariaDB's own (19xx).\n\n| rule | libraries | matches | code |\n| --- | --- | --- | --- |\n";
+const cell = (text) => String(text).replace(/\|/g, '\\|');
+for (const rule of errors.classifierRules()) {
+  const libraries = rule.libraries.join(', ');
+  const cases = rule.cases ?? [{ matches: '—', code: '—' }];
+  for (const c of cases)
+    md += `| \`${rule.id}\` | ${cell(libraries)} | ${cell(c.matches)} | \`${c.code}\` |\n`;
+}
 writeFileSync(new URL('docs/error-codes.md', root), md);
 console.log('wrote docs/error-codes.md');

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { GRPC_CODE_NAMES, listErrorCodes } from '@faultline/errors';
+import { classifierRules, GRPC_CODE_NAMES, listErrorCodes } from '@faultline/errors';
 import { describe, expect, it } from 'vitest';
 
 const doc = readFileSync(new URL('../docs/error-codes.md', import.meta.url), 'utf8');
 
-function table(heading: string): string[][] {
+function rows(heading: string): string[][] {
   const section = doc.split(/^## /m).find((s) => s.startsWith(heading));
   if (!section) throw new Error(`docs/error-codes.md has no section "## ${heading}"`);
   return section
@@ -14,8 +14,14 @@ function table(heading: string): string[][] {
       line
         .slice(1, -1)
         .split(' | ')
-        .map((cell) => cell.trim().replace(/^`|`$/g, '')),
+        .map((cell) => cell.trim()),
     );
+}
+
+const unquote = (cell: string | undefined) => cell?.replace(/^`|`$/g, '');
+
+function table(heading: string): string[][] {
+  return rows(heading).map((cells) => cells.map((cell) => unquote(cell) ?? ''));
 }
 
 // Every package that raises library errors exports LIBRARY_ERROR_CODES from its public API.
@@ -63,5 +69,24 @@ describe('docs/error-codes.md', () => {
   it('lists every library code of every package, and nothing else', async () => {
     const documented = new Map(table('Library codes').map(([code, pkg]) => [code!, pkg!]));
     expect(documented).toEqual(await libraryCodes());
+  });
+
+  it('lists every built-in classifier rule, case by case, in the order they are tried, and nothing else', () => {
+    // Only the id and code cells are quoted: a `matches` text may start or end with a quoted name.
+    const documented = rows('Recognised library errors').map(([id, libraries, matches, code]) => ({
+      id: unquote(id),
+      libraries,
+      matches: matches?.replace(/\\\|/g, '|'),
+      code: unquote(code),
+    }));
+    const actual = classifierRules().flatMap((rule) =>
+      (rule.cases ?? [{ matches: '—', code: '—' }]).map((c) => ({
+        id: rule.id,
+        libraries: rule.libraries.join(', '),
+        matches: c.matches,
+        code: c.code,
+      })),
+    );
+    expect(documented).toEqual(actual);
   });
 });
