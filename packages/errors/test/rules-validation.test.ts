@@ -22,7 +22,7 @@ describe('validation libraries: invalid_params with the failing field paths, nev
       severity: 'low',
       retryable: false,
     });
-    expect(c.details['validation.fields']).toEqual(['user.email', 'tags.0']);
+    expect(c.details.fields).toEqual(['user.email', 'tags.0']);
     expect(c.details['error.library_code']).toBe('ZodError');
     expect(JSON.stringify(c)).not.toContain(SECRET_INPUT);
   });
@@ -30,13 +30,13 @@ describe('validation libraries: invalid_params with the failing field paths, nev
   it('zod: at most 20 paths of at most 64 characters; input-provided record keys read as *', () => {
     const many = z.array(z.number()).parse.bind(z.array(z.number()));
     const c = classify(caught(() => many(Array.from({ length: 500 }, () => 'x'))));
-    expect(c.details['validation.fields']).toHaveLength(20);
+    expect(c.details.fields).toHaveLength(20);
     const deep = z.object({ ['a'.repeat(60)]: z.object({ ['b'.repeat(60)]: z.number() }) });
     const long = classify(caught(() => deep.parse({ ['a'.repeat(60)]: { ['b'.repeat(60)]: 'x' } })));
-    expect((long.details['validation.fields'] as string[])[0]).toHaveLength(64);
+    expect((long.details.fields as string[])[0]).toHaveLength(64);
     const record = z.record(z.string(), z.number());
     const keyed = classify(caught(() => record.parse({ 'drop table; --': 'x' })));
-    expect(keyed.details['validation.fields']).toEqual(['*']);
+    expect(keyed.details.fields).toEqual(['*']);
   });
 
   it('joi', async () => {
@@ -46,7 +46,7 @@ describe('validation libraries: invalid_params with the failing field paths, nev
     );
     const c = classify(err);
     expect(c.code).toBe('invalid_params');
-    expect(c.details['validation.fields']).toEqual(['a.b', 'c']);
+    expect(c.details.fields).toEqual(['a.b', 'c']);
     expect(JSON.stringify(c)).not.toContain(SECRET_INPUT);
   });
 
@@ -59,9 +59,9 @@ describe('validation libraries: invalid_params with the failing field paths, nev
       await thrown(() => schema.validate({ a: { b: 'x' }, list: ['y'] }, { abortEarly: false })),
     );
     expect(all.code).toBe('invalid_params');
-    expect(all.details['validation.fields']).toEqual(['a.b', 'list.0']);
+    expect(all.details.fields).toEqual(['a.b', 'list.0']);
     const first = classify(await thrown(() => schema.validate({ a: { b: 'x' } })));
-    expect(first.details['validation.fields']).toEqual(['a.b']);
+    expect(first.details.fields).toEqual(['a.b']);
   });
 
   it('ajv: the async ValidationError, and Ajv.ValidationError thrown after a sync validate', async () => {
@@ -74,11 +74,11 @@ describe('validation libraries: invalid_params with the failing field paths, nev
     });
     const c = classify(await thrown(() => Promise.resolve(check({ a: 'x' }))));
     expect(c.code).toBe('invalid_params');
-    expect(c.details['validation.fields']).toEqual(['b', 'a']);
+    expect(c.details.fields).toEqual(['b', 'a']);
     const sync = new Ajv().compile({ type: 'object', properties: { n: { type: 'number' } } });
     expect(sync({ n: 'x' })).toBe(false);
     const thrownAfter = new AjvValidationError(sync.errors ?? []);
-    expect(classify(thrownAfter).details['validation.fields']).toEqual(['n']);
+    expect(classify(thrownAfter).details.fields).toEqual(['n']);
   });
 
   it("ajv's MissingRefError is a bug (execution_failed), not the caller's input", () => {
@@ -106,9 +106,9 @@ describe('validation libraries: invalid_params with the failing field paths, nev
     expect(errors.length).toBe(2);
     const c = classify(errors);
     expect(c.code).toBe('invalid_params');
-    expect(c.details['validation.fields']).toEqual(['age', 'address.email']);
+    expect(c.details.fields).toEqual(['age', 'address.email']);
     expect(JSON.stringify(c)).not.toContain(SECRET_INPUT);
-    expect(classify(new Error('validation failed', { cause: errors })).details['validation.fields']).toEqual([
+    expect(classify(new Error('validation failed', { cause: errors })).details.fields).toEqual([
       'age',
       'address.email',
     ]);

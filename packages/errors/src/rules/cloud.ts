@@ -1,8 +1,15 @@
 import { codeForGrpcStatus } from '../grpc-codes.js';
 import { codeForHttpStatus } from '../http-status.js';
 import { safeGet } from '../safe.js';
-import { DETAIL, errorStatus, identifier, MAX_RETRY_AFTER_MS, retryAfterFromHeaders } from './hints.js';
-import type { ClassifierRule, RuleMatch, ThrownView } from './rule.js';
+import {
+  casesOf,
+  DETAIL,
+  errorStatus,
+  identifier,
+  MAX_RETRY_AFTER_MS,
+  retryAfterFromHeaders,
+} from './hints.js';
+import { type ClassifierRule, type RuleMatch, type ThrownView, WRAPPED } from './rule.js';
 
 // Cloud SDKs: AWS SDK v3 (smithy ServiceException: `name` is the service's error name, `$fault`,
 // `$retryable`, `$metadata.httpStatusCode`), Azure (`RestError`: `code`, `statusCode`) and Google
@@ -109,6 +116,14 @@ export const cloudRules: readonly ClassifierRule[] = [
   {
     id: 'cloud.aws',
     libraries: ['@aws-sdk/*', '@smithy/smithy-client'],
+    cases: [
+      ...casesOf(Object.entries(AWS_NAMES), (keys) => `name ${keys} (with \`$fault\`)`),
+      { matches: 'another name: `$retryable.throttling`', code: 'rate_limited' },
+      {
+        matches: 'another name: `$metadata.httpStatusCode` mapped, else `$fault` server',
+        code: 'dependency_failed',
+      },
+    ],
     match(view) {
       // A ServiceException is named by the service's error and has no `code`: a plain Error, a
       // system error or anything with a code is not looked at further.
@@ -122,6 +137,10 @@ export const cloudRules: readonly ClassifierRule[] = [
   {
     id: 'cloud.azure',
     libraries: ['@azure/core-rest-pipeline', '@azure/*'],
+    cases: [
+      ...casesOf(Object.entries(AZURE_CODES), (keys) => `RestError code ${keys}`),
+      { matches: 'RestError with another code: `statusCode` mapped, Retry-After as the hint', code: WRAPPED },
+    ],
     match(view) {
       if (view.name !== 'RestError') return undefined;
       const code = view.code;
@@ -148,6 +167,13 @@ export const cloudRules: readonly ClassifierRule[] = [
   {
     id: 'cloud.google',
     libraries: ['google-gax', '@google-cloud/*'],
+    cases: [
+      {
+        matches:
+          'GoogleError (or `statusDetails` / `reason`) with a gRPC code 1-16: the gRPC mapping (8 → rate_limited, 14 → service_unavailable...), RetryInfo as the hint',
+        code: WRAPPED,
+      },
+    ],
     match(view) {
       const code = view.code;
       if (typeof code !== 'number' || !Number.isInteger(code) || code < 1 || code > 16) return undefined;

@@ -125,7 +125,24 @@ export const DETAIL = {
   /** The gRPC status code of a Google Cloud / gRPC client error. */
   RPC_STATUS: 'rpc.response.status_code',
   /** The failing input fields of a validation error (paths joined with '.'; never the values). */
-  FIELDS: 'validation.fields',
+  FIELDS: 'fields',
   /** Why a token was rejected (`token_expired`, `token_invalid`, ...). */
   REASON: 'auth.reason',
 } as const;
+
+/**
+ * Documentation rows (RuleCase) for a lookup table: one row per yielded code, naming the keys
+ * that yield it (`ECONNREFUSED, EHOSTUNREACH → connection_failed`), in the table's order.
+ */
+export function casesOf(
+  entries: Iterable<readonly [key: string, code: string]>,
+  describe: (keys: string) => string = (keys) => keys,
+): { matches: string; code: string }[] {
+  const byCode = new Map<string, string[]>();
+  for (const [key, code] of entries) {
+    const keys = byCode.get(code);
+    if (keys === undefined) byCode.set(code, [key]);
+    else keys.push(key);
+  }
+  return [...byCode].map(([code, keys]) => ({ matches: describe(keys.join(', ')), code }));
+}

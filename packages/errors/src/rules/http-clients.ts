@@ -1,8 +1,8 @@
 import { codeForHttpStatus } from '../http-status.js';
 import { safeGet } from '../safe.js';
-import { DETAIL, errorStatus, identifier, retryAfterFromHeaders } from './hints.js';
+import { casesOf, DETAIL, errorStatus, identifier, retryAfterFromHeaders } from './hints.js';
 import { NODE_CODES } from './node.js';
-import type { ClassifierRule, RuleMatch, ThrownView } from './rule.js';
+import { type ClassifierRule, type RuleMatch, type ThrownView, WRAPPED } from './rule.js';
 
 // HTTP clients: axios, got, ky, node-fetch, undici / Node's fetch. A client's error carries the
 // response (status, headers) or the reason there was none (its own timer, a cancel, a system
@@ -64,6 +64,19 @@ export const httpClientRules: readonly ClassifierRule[] = [
   {
     id: 'http-clients.axios',
     libraries: ['axios'],
+    cases: [
+      { matches: 'CanceledError / ERR_CANCELED', code: 'cancelled' },
+      {
+        matches: 'ECONNABORTED / ETIMEDOUT "timeout of N ms exceeded" (its `timeout` option)',
+        code: 'operation_timeout',
+      },
+      {
+        matches:
+          '`response.status` 4xx/5xx (429 → rate_limited, 503 → service_unavailable...), Retry-After / RateLimit-* as the hint',
+        code: WRAPPED,
+      },
+      { matches: 'ERR_NETWORK, or a system error as `cause`', code: WRAPPED },
+    ],
     match(view) {
       const name = view.name;
       if (!AXIOS_NAMES.has(name)) return undefined;
@@ -88,6 +101,13 @@ export const httpClientRules: readonly ClassifierRule[] = [
     // got and ky both raise `HTTPError` with the response (got: plain headers; ky: a fetch Response).
     id: 'http-clients.http-error',
     libraries: ['got', 'ky'],
+    cases: [
+      {
+        matches:
+          'HTTPError / ERR_NON_2XX_3XX_RESPONSE: `response.status` mapped like any HTTP status, with the hint',
+        code: WRAPPED,
+      },
+    ],
     match(view) {
       if (view.name !== 'HTTPError' && view.code !== 'ERR_NON_2XX_3XX_RESPONSE') return undefined;
       return fromResponse(view.get('response'), view.code ?? 'HTTPError');
@@ -96,6 +116,19 @@ export const httpClientRules: readonly ClassifierRule[] = [
   {
     id: 'http-clients.got',
     libraries: ['got'],
+    cases: [
+      {
+        matches: 'TimeoutError ETIMEDOUT, `event` lookup / connect / secureConnect / socket',
+        code: 'network_timeout',
+      },
+      {
+        matches: 'TimeoutError ETIMEDOUT, `event` request / send / response / read',
+        code: 'operation_timeout',
+      },
+      { matches: 'CancelError ERR_CANCELED', code: 'cancelled' },
+      { matches: 'MaxRedirectsError', code: 'dependency_failed' },
+      { matches: 'RequestError / ReadError / UploadError: the system error under it', code: WRAPPED },
+    ],
     match(view) {
       const name = view.name;
       if (name === 'TimeoutError' && view.code === 'ETIMEDOUT') {
@@ -114,6 +147,7 @@ export const httpClientRules: readonly ClassifierRule[] = [
   {
     id: 'http-clients.ky',
     libraries: ['ky'],
+    cases: [{ matches: 'NetworkError (its cause decides; else)', code: 'connection_failed' }],
     match(view) {
       // ky 2: `NetworkError` wraps fetch's TypeError('fetch failed') and its cause.
       if (view.name !== 'NetworkError') return undefined;
@@ -123,6 +157,10 @@ export const httpClientRules: readonly ClassifierRule[] = [
   {
     id: 'http-clients.node-fetch',
     libraries: ['node-fetch'],
+    cases: [
+      ...casesOf(Object.entries(NODE_FETCH_TYPES), (keys) => `FetchError type ${keys}`),
+      { matches: 'FetchError type system with a known system `code`', code: WRAPPED },
+    ],
     match(view) {
       if (view.name !== 'FetchError') return undefined;
       const type = view.get('type');
@@ -143,6 +181,10 @@ export const httpClientRules: readonly ClassifierRule[] = [
     // (its `responseError` interceptor) with `statusCode` and `headers`.
     id: 'http-clients.undici',
     libraries: ['undici', 'node:fetch'],
+    cases: [
+      { matches: "TypeError 'fetch failed' (its cause decides; else)", code: 'connection_failed' },
+      { matches: 'UND_ERR_RESPONSE with `statusCode` (responseError interceptor)', code: WRAPPED },
+    ],
     match(view) {
       if (view.code === 'UND_ERR_RESPONSE') {
         const status = errorStatus(view.get('statusCode'));

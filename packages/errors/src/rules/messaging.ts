@@ -1,5 +1,5 @@
-import { DETAIL, identifier } from './hints.js';
-import type { ClassifierRule, RuleMatch, ThrownView } from './rule.js';
+import { casesOf, DETAIL, identifier } from './hints.js';
+import { type ClassifierRule, type RuleMatch, type ThrownView, WRAPPED } from './rule.js';
 
 // Kafka (kafkajs): every error is a `KafkaJS*` class with `retriable`, which the client sets from
 // the broker's error table; the rule keeps it as the error's `retryable` whatever the code.
@@ -103,6 +103,13 @@ export const messagingRules: readonly ClassifierRule[] = [
   {
     id: 'messaging.kafkajs',
     libraries: ['kafkajs'],
+    cases: [
+      ...casesOf(Object.entries(PROTOCOL_TYPES), (keys) => `KafkaJSProtocolError type ${keys}`),
+      ...casesOf(Object.entries(CLIENT_NAMES), (keys) => `name ${keys}`),
+      { matches: 'KafkaJSNumberOfRetriesExceeded: its cause decides, retryable false', code: WRAPPED },
+      { matches: 'another KafkaJS* error with `retriable` true', code: 'dependency_unavailable' },
+      { matches: 'another KafkaJS* error with `retriable` false', code: 'dependency_failed' },
+    ],
     match(view) {
       const name = view.name;
       if (typeof name !== 'string' || !name.startsWith('KafkaJS')) return undefined;

@@ -1,4 +1,4 @@
-import { DETAIL, errorStatus } from './hints.js';
+import { casesOf, DETAIL, errorStatus } from './hints.js';
 import type { ClassifierRule, RuleMatch, ThrownView } from './rule.js';
 
 // Node's own errors: system errors (errno names in `code`), the `ERR_*` codes of `node:` modules
@@ -186,6 +186,10 @@ export const nodeRules: readonly ClassifierRule[] = [
   {
     id: 'node.code',
     libraries: ['node', 'undici'],
+    cases: casesOf(
+      [...NODE_CODES].map(([key, m]) => [key, m.code] as const),
+      (keys) => `code ${keys}`,
+    ),
     match(view) {
       const code = view.code;
       if (typeof code !== 'string') return undefined;
@@ -201,6 +205,16 @@ export const nodeRules: readonly ClassifierRule[] = [
   {
     id: 'node.name',
     libraries: ['node', 'undici'],
+    cases: [
+      ...casesOf(
+        [...NODE_NAMES].map(([key, m]) => [key, m.code] as const),
+        (keys) => `name ${keys}`,
+      ),
+      {
+        matches: "AbortError / ABORT_ERR whose cause is AbortSignal.timeout()'s TimeoutError",
+        code: 'operation_timeout',
+      },
+    ],
     match(view) {
       const name = view.name;
       if (typeof name !== 'string') return undefined;
@@ -211,6 +225,12 @@ export const nodeRules: readonly ClassifierRule[] = [
   {
     id: 'node.range-error-allocation',
     libraries: ['node'],
+    cases: [
+      {
+        matches: 'RangeError: allocation failed, invalid array/string/typed array length, out of memory',
+        code: 'memory_exhausted',
+      },
+    ],
     match(view) {
       if (view.name !== 'RangeError') return undefined;
       const message = view.message;
@@ -222,6 +242,17 @@ export const nodeRules: readonly ClassifierRule[] = [
   {
     id: 'node.body-parse',
     libraries: ['express', 'body-parser', 'fastify'],
+    cases: [
+      {
+        matches: "SyntaxError with type 'entity.parse.failed' and status 400 (express.json / body-parser)",
+        code: 'invalid_params',
+      },
+      {
+        matches:
+          'code FST_ERR_CTP_INVALID_JSON_BODY, FST_ERR_CTP_EMPTY_JSON_BODY, FST_ERR_CTP_INVALID_CONTENT_LENGTH (fastify)',
+        code: 'invalid_params',
+      },
+    ],
     match: bodyParseError,
   },
 ];

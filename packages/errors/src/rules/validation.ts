@@ -1,5 +1,5 @@
 import { safeGet } from '../safe.js';
-import { DETAIL } from './hints.js';
+import { casesOf, DETAIL } from './hints.js';
 import { boundedNames, type ClassifierRule, type RuleMatch, type ThrownView } from './rule.js';
 
 // Validation libraries (zod, joi, yup, ajv, class-validator): `invalid_params`, with the failing
@@ -141,6 +141,7 @@ export const validationRules: readonly ClassifierRule[] = [
   {
     id: 'validation.zod',
     libraries: ['zod'],
+    cases: [{ matches: 'ZodError `issues[].path`', code: 'invalid_params' }],
     match(view) {
       if (view.name !== 'ZodError') return undefined;
       const issues = view.get('issues');
@@ -153,6 +154,10 @@ export const validationRules: readonly ClassifierRule[] = [
     // yup's has `inner[].path` (strings) and its own `path`.
     id: 'validation.joi-yup',
     libraries: ['joi', 'yup'],
+    cases: [
+      { matches: 'ValidationError `isJoi`, `details[].path` (joi)', code: 'invalid_params' },
+      { matches: 'ValidationError `inner[].path` / `path`, `errors` (yup)', code: 'invalid_params' },
+    ],
     match(view) {
       if (view.name !== 'ValidationError') return undefined;
       if (view.get('isJoi') === true)
@@ -168,6 +173,16 @@ export const validationRules: readonly ClassifierRule[] = [
     // code: only their fixed messages let the rule read further.
     id: 'validation.ajv',
     libraries: ['ajv'],
+    cases: [
+      {
+        matches: "Error 'validation failed' with `ajv`, `errors[].instancePath` (ValidationError)",
+        code: 'invalid_params',
+      },
+      {
+        matches: 'Error "can\'t resolve reference" with `missingRef` (MissingRefError: a bug)',
+        code: 'execution_failed',
+      },
+    ],
     match(view) {
       if (view.name !== 'Error' || view.code !== undefined) return undefined;
       const message = view.message;
@@ -187,6 +202,13 @@ export const validationRules: readonly ClassifierRule[] = [
     // class-validator returns ValidationError[]; services throw that array, or wrap it as `cause`.
     id: 'validation.class-validator',
     libraries: ['class-validator'],
+    cases: [
+      {
+        matches:
+          'an array of ValidationError (`property`, `constraints`, `children`), thrown or as `cause` / `errors`',
+        code: 'invalid_params',
+      },
+    ],
     match(view) {
       if (Array.isArray(view.value)) return classValidator(view.value);
       const cause = view.cause;
@@ -196,6 +218,17 @@ export const validationRules: readonly ClassifierRule[] = [
   {
     id: 'auth.jsonwebtoken',
     libraries: ['jsonwebtoken'],
+    cases: [
+      {
+        matches:
+          'TokenExpiredError (reason token_expired), NotBeforeError (token_not_active), JsonWebTokenError (by message: signature_invalid, token_malformed, claim_invalid...)',
+        code: 'unauthenticated',
+      },
+      {
+        matches: 'JsonWebTokenError about the verify call (no key, bad options)',
+        code: 'configuration_error',
+      },
+    ],
     match(view) {
       const name = view.name;
       if (name === 'TokenExpiredError') return unauthenticated('token_expired', 'TokenExpiredError');
@@ -214,6 +247,10 @@ export const validationRules: readonly ClassifierRule[] = [
   {
     id: 'auth.jose',
     libraries: ['jose'],
+    cases: casesOf(
+      Object.entries(JOSE_CODES).map(([key, m]) => [key, m.code] as const),
+      (keys) => `code ${keys}`,
+    ),
     match(view) {
       const code = view.code;
       if (typeof code !== 'string' || !code.startsWith('ERR_J')) return undefined;
