@@ -3,13 +3,19 @@
 // package is imported: classifying, recording and problem+json never need it.
 import { createRequire } from 'node:module';
 import type * as Protobuf from 'protobufjs';
-import { causeChain } from './chain.js';
 import { faultlineConfig } from './config.js';
 import { FaultlineError } from './error.js';
 import { codeForGrpcStatus } from './grpc-codes.js';
-import { safeMessage, shouldExpose, type WireOptions } from './policy.js';
+import {
+  exposedCauses,
+  exposedDetails,
+  exposedStack,
+  safeMessage,
+  shouldExpose,
+  type WireOptions,
+} from './policy.js';
 import { googleRpcDescriptor } from './proto/google-rpc.generated.js';
-import { safeGet, safeNumber, safeString, typeName } from './safe.js';
+import { safeGet, safeNumber, safeString } from './safe.js';
 import {
   categoryForGrpcStatus,
   grpcCodeFor,
@@ -101,14 +107,12 @@ export function toGrpcStatus(err: FaultlineError, options?: WireOptions): GrpcSt
     );
   }
   if (expose) {
-    const stackEntries = (err.stack ?? '').split('\n').slice(0, 50);
-    const causes = causeChain(err)
-      .slice(1)
-      .map((link) => `${typeName(link.value)}: ${safeString(link.value, 'message') ?? ''}`);
+    const stackEntries = (exposedStack(err, 16_384) ?? '').split('\n').slice(0, 50);
+    const causes = exposedCauses(err).map((cause) => `${cause.type}: ${cause.message}`);
     details.push(
       pack('google.rpc.DebugInfo', DebugInfo, {
         stackEntries,
-        detail: JSON.stringify({ details: err.details, causes }).slice(0, 8_192),
+        detail: JSON.stringify({ details: exposedDetails(err), causes }).slice(0, 8_192),
       }),
     );
   }

@@ -1,8 +1,13 @@
-import { causeChain } from './chain.js';
 import { FaultlineError } from './error.js';
 import { codeForHttpStatus, httpStatusFor } from './http-status.js';
-import { safeMessage, shouldExpose, type WireOptions } from './policy.js';
-import { safeString, typeName } from './safe.js';
+import {
+  exposedCauses,
+  exposedDetails,
+  exposedStack,
+  safeMessage,
+  shouldExpose,
+  type WireOptions,
+} from './policy.js';
 import { isErrorCategory, isSeverity, isValidCode, lookupErrorCode } from './taxonomy.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -56,11 +61,10 @@ export function toProblemDetails(err: FaultlineError, options?: ProblemOptions):
   if (err.correlationId !== undefined) problem.correlationId = err.correlationId;
   if (err.service !== undefined) problem.service = err.service;
   if (expose) {
-    problem.details = err.details;
-    if (err.stack) problem.stack = err.stack.slice(0, 16_384);
-    problem.causes = causeChain(err)
-      .slice(1)
-      .map((link) => ({ type: typeName(link.value), message: safeString(link.value, 'message') ?? '' }));
+    problem.details = exposedDetails(err);
+    const stack = exposedStack(err, 16_384);
+    if (stack) problem.stack = stack;
+    problem.causes = exposedCauses(err);
   }
   return problem;
 }
