@@ -3,7 +3,10 @@
 // (system, status, code) and reused, so a storm of the same error allocates nothing here.
 import type { RuleMatch } from './rule.js';
 
-const cache = new Map<string, RuleMatch>();
+// system -> status -> code (+ retryable) -> match: lookups on the strings the error already
+// holds, no key string built per error.
+const cache = new Map<string, Map<string, Map<string, RuleMatch>>>();
+let cached = 0;
 const MAX_CACHED = 1024;
 
 /**
@@ -16,8 +19,10 @@ export function dbMatch(
   code: string,
   retryable?: boolean,
 ): RuleMatch {
-  const key = `${system}\u0000${status ?? ''}\u0000${code}\u0000${retryable === undefined ? '' : retryable}`;
-  const known = cache.get(key);
+  const variant = retryable === undefined ? code : `${code}:${retryable}`;
+  let bySystem = cache.get(system);
+  let byStatus = bySystem?.get(status ?? '');
+  const known = byStatus?.get(variant);
   if (known !== undefined) return known;
   const details: Record<string, string> =
     status === undefined
@@ -28,7 +33,13 @@ export function dbMatch(
       ? { code, details: Object.freeze(details) }
       : { code, retryable, details: Object.freeze(details) };
   Object.freeze(match);
-  if (cache.size < MAX_CACHED) cache.set(key, match);
+  // Bounded: a hostile stream of made-up statuses must not grow it without limit.
+  if (cached < MAX_CACHED) {
+    if (bySystem === undefined) cache.set(system, (bySystem = new Map()));
+    if (byStatus === undefined) bySystem.set(status ?? '', (byStatus = new Map()));
+    byStatus.set(variant, match);
+    cached++;
+  }
   return match;
 }
 
