@@ -1,5 +1,8 @@
 // `@faultline/errors/internal`: what the sibling Faultline packages share with this one and
 // applications do not need. No stability promise: it changes with the packages that use it.
+
+// Last: answer.ts reads classify.ts and record.ts, which the lines above have loaded.
+export { type AnswerSteps, answerError, isWireCorrelationId, isWireServiceName } from './answer.js';
 export { randomTraceId } from './correlation.js';
 export { type ErrorMemo, memoOf } from './error.js';
 export { grpcCodeName } from './grpc-codes.js';
@@ -20,6 +23,7 @@ export {
   type SpanFailureInput,
   setCountDeferral,
   spanFailed,
+  statusMessage,
   wasRecorded,
 } from './record.js';
 export { admit, isIgnored, recordInFull } from './record-policy.js';

@@ -168,6 +168,11 @@ export function wasRecorded(span: Span): boolean {
   return set !== undefined && set.size > 0;
 }
 
+/** A span's ERROR status message for `err`: `[origin: ]code: message`, bounded to 512 characters. */
+export function statusMessage(err: FaultlineError, origin?: string): string {
+  return `${origin === undefined ? '' : `${origin}: `}${err.code}: ${err.message}`.slice(0, 512);
+}
+
 export interface RecordErrorOptions {
   /** The span's kind when the span object does not expose it. */
   spanKind?: SpanKind;
@@ -238,7 +243,7 @@ export function recordError(
       }
     }
     if (spanFailed(kind, status)) {
-      target.setStatus({ code: SpanStatusCode.ERROR, message: `${err.code}: ${err.message}`.slice(0, 512) });
+      target.setStatus({ code: SpanStatusCode.ERROR, message: statusMessage(err) });
     }
     // An explicit operation is the caller's label: counted now. Otherwise the span's request may
     // count it when it ends, under its route.

@@ -1,15 +1,13 @@
 import {
-  correlationId,
   type FaultlineError,
   GRPC_STATUS_DETAILS_KEY,
   type GrpcStatusPayload,
-  recordError,
-  toFaultlineError,
   toGrpcStatus,
   type WireOptions,
 } from '@faultline/errors';
+import { answerError } from '@faultline/errors/internal';
 import { Metadata, type StatusObject } from '@grpc/grpc-js';
-import { isSpanContextValid, type Span } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
 
 export interface ServerErrorOptions extends WireOptions {
   /** Sees every error a handler answers with, after it is recorded (e.g. to log it). Must not throw. */
@@ -66,24 +64,15 @@ export function answerFor(
   context: AnswerContext,
   options: ServerErrorOptions = {},
 ): { error: FaultlineError; status: FaultlineServerStatus } {
-  const error = toFaultlineError(value);
-  if (error.correlationId === undefined) {
-    const spanContext = context.span?.spanContext();
-    error.correlationId =
-      spanContext && isSpanContextValid(spanContext) ? spanContext.traceId : correlationId();
-  }
-  const payload = fitted(error, options);
-  recordError(context.span, error, {
-    grpcStatusCode: payload.code,
-    ...(context.span === undefined ? { operation: context.method } : {}),
+  const { error, wire: payload } = answerError(value, {
+    span: context.span,
+    wire: (err) => fitted(err, options),
+    recordOptions: (answered) => ({
+      grpcStatusCode: answered.code,
+      ...(context.span === undefined ? { operation: context.method } : {}),
+    }),
+    onError: options.onError && ((err) => options.onError?.(err, context.method)),
   });
-  if (options.onError) {
-    try {
-      options.onError(error, context.method);
-    } catch {
-      // A failing hook must not change the answer.
-    }
-  }
   const metadata = context.trailer?.clone() ?? new Metadata();
   metadata.set(GRPC_STATUS_DETAILS_KEY, Buffer.from(payload.statusDetailsBin));
   return {

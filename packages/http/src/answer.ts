@@ -1,17 +1,15 @@
 import {
   CORRELATION_HEADER,
-  correlationId,
   type FaultlineError,
   httpStatusFor,
   PROBLEM_CONTENT_TYPE,
   type ProblemDetails,
-  recordError,
   retryAfterHeader,
-  toFaultlineError,
   toProblemDetails,
   type WireOptions,
 } from '@faultline/errors';
-import { isSpanContextValid, type Span, trace } from '@opentelemetry/api';
+import { answerError, isWireCorrelationId } from '@faultline/errors/internal';
+import { type Span, trace } from '@opentelemetry/api';
 
 export interface ProblemHandlerOptions extends WireOptions {
   /** Sees every error answered, after it is recorded (e.g. to log it). Must not throw. */
@@ -60,29 +58,19 @@ function serialize(problem: ProblemDetails): string {
  * use it, and so can any other framework.
  */
 export function problemAnswer(value: unknown, options: ProblemAnswerOptions = {}): ProblemAnswer {
-  const error = toFaultlineError(value);
-  const span = options.span ?? trace.getActiveSpan();
-  if (error.correlationId === undefined) {
-    const spanContext = span?.spanContext();
-    error.correlationId =
-      spanContext && isSpanContextValid(spanContext) ? spanContext.traceId : correlationId();
-  }
-  const status = httpStatusFor(error);
-  recordError(span, error, { httpStatusCode: status });
-  if (options.onError) {
-    try {
-      options.onError(error);
-    } catch {
-      // A failing hook must not change the answer.
-    }
-  }
+  const { error, wire: status } = answerError(value, {
+    span: options.span ?? trace.getActiveSpan(),
+    wire: httpStatusFor,
+    recordOptions: (httpStatusCode) => ({ httpStatusCode }),
+    onError: options.onError,
+  });
   const problem = toProblemDetails(error, {
     ...(options.expose !== undefined ? { expose: options.expose } : {}),
     ...(options.instance !== undefined ? { instance: options.instance } : {}),
   });
   const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE };
   // A correlation ID set by hand may hold anything; only a header-safe one becomes a header.
-  if (/^[A-Za-z0-9._:-]{1,128}$/.test(error.correlationId)) headers[CORRELATION_HEADER] = error.correlationId;
+  if (isWireCorrelationId(error.correlationId)) headers[CORRELATION_HEADER] = error.correlationId;
   if (error.retryAfterMs !== undefined) headers['retry-after'] = retryAfterHeader(error.retryAfterMs);
   return { error, status, headers, problem, body: serialize(problem) };
 }

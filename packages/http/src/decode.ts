@@ -5,6 +5,7 @@ import {
   MAX_PROBLEM_BYTES,
   parseRetryAfter,
 } from '@faultline/errors';
+import { isWireServiceName } from '@faultline/errors/internal';
 import { FaultlineHttpUsageError } from './library-errors.js';
 import { type BodyLike, discardBody, readBounded } from './read-body.js';
 
@@ -102,8 +103,6 @@ function hostOf(url: string | undefined): string | undefined {
   }
 }
 
-const SERVICE = /^[\w.@/:-]{1,128}$/;
-
 /**
  * The FaultlineError an HTTP error response stands for, or `undefined` when the response is not
  * an error (status below 400; its body is left unread). Reads a problem+json (or any JSON) body
@@ -131,7 +130,7 @@ export async function errorFromResponse(
   const wire: Record<string, unknown> = body
     ? { ...body }
     : { title: `HTTP ${r.status}${r.statusText ? ` ${r.statusText}` : ''}` };
-  if (!(typeof wire.service === 'string' && SERVICE.test(wire.service))) {
+  if (!isWireServiceName(wire.service)) {
     const origin = options.service ?? hostOf(r.url);
     if (origin !== undefined) wire.service = origin;
   }

@@ -1,5 +1,5 @@
 import { type FaultlineError, faultlineConfig } from '@faultline/errors';
-import { errorAttributes, exceptionAttributes } from '@faultline/errors/internal';
+import { errorAttributes, exceptionAttributes, statusMessage } from '@faultline/errors/internal';
 import { type Attributes, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/sdk-trace';
 import { markLogged } from './exception-logs.js';
@@ -101,10 +101,7 @@ export class OpenServerSpans {
         span.setAttributes(attributes);
         span.addEvent('exception', exception);
         if (span === loggedOn) markLogged(span, exception);
-        span.setStatus({
-          code: SpanStatusCode.ERROR,
-          message: `${origin}: ${err.code}: ${err.message}`.slice(0, 512),
-        });
+        span.setStatus({ code: SpanStatusCode.ERROR, message: statusMessage(err, origin) });
         this.crashed.add(span);
         span.end();
         ended++;

@@ -1,5 +1,5 @@
 import { FaultlineError, isFaultlineError, toFaultlineError } from '@faultline/errors';
-import { errorAttributes } from '@faultline/errors/internal';
+import { errorAttributes, statusMessage } from '@faultline/errors/internal';
 import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import {
   ConstantBackoff,
@@ -269,7 +269,7 @@ function endAttempt(
   span.setAttributes(errorAttributes(err));
   span.setAttribute(SPAN.OUTCOME, outcome);
   if (delayMs !== undefined) span.setAttribute(SPAN.DELAY_MS, delayMs);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: `${err.code}: ${err.message}`.slice(0, 512) });
+  span.setStatus({ code: SpanStatusCode.ERROR, message: statusMessage(err) });
   span.end();
 }
 
