@@ -1,5 +1,6 @@
 // The public API of @faultline/errors: what README.md documents (test/api.test.ts holds the two
 // equal). Helpers only the sibling packages use are in internal.ts (`@faultline/errors/internal`).
+export { ATTR } from './attributes.js';
 export { type ChainLink, causeChain } from './chain.js';
 export { type ClassifyOptions, toFaultlineError } from './classify.js';
 export {
@@ -44,12 +45,7 @@ export {
   type ProblemOptions,
   toProblemDetails,
 } from './problem.js';
-export {
-  ATTR,
-  ERRORS_METRIC,
-  type RecordErrorOptions,
-  recordError,
-} from './record.js';
+export { ERRORS_METRIC, type RecordErrorOptions, recordError } from './record.js';
 export {
   type BeforeRecord,
   DEFAULT_EXCEPTIONS_PER_SECOND,
@@ -57,6 +53,7 @@ export {
   type RecordPolicyOptions,
 } from './record-policy.js';
 export { REDACTED, redact, redactValue } from './redact.js';
+export { parseRetryAfter, retryAfterHeader } from './rules/hints.js';
 export {
   addClassifierRule,
   boundedNames,
@@ -69,7 +66,6 @@ export {
   type ThrownView,
   WRAPPED,
 } from './rules/index.js';
-export { parseRetryAfter, retryAfterHeader } from './rules/hints.js';
 export {
   CATEGORY_DEFAULTS,
   defineErrorCode,

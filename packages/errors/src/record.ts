@@ -7,6 +7,7 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
+import { ATTR } from './attributes.js';
 import { type ChainLink, causeChain } from './chain.js';
 import { toFaultlineError } from './classify.js';
 import { faultlineConfig } from './config.js';
@@ -20,22 +21,6 @@ import { admit, recordInFull } from './record-policy.js';
 import { redactStack } from './redact.js';
 import { safeGet, safeString, typeName } from './safe.js';
 import { grpcCodeFor } from './taxonomy.js';
-
-export const ATTR = {
-  ERROR_TYPE: 'error.type',
-  EXCEPTION_TYPE: 'exception.type',
-  EXCEPTION_MESSAGE: 'exception.message',
-  EXCEPTION_STACKTRACE: 'exception.stacktrace',
-  CODE: 'faultline.error.code',
-  CATEGORY: 'faultline.error.category',
-  SEVERITY: 'faultline.error.severity',
-  RETRYABLE: 'faultline.error.retryable',
-  FINGERPRINT: 'faultline.error.fingerprint',
-  CAUSE_CHAIN_LENGTH: 'faultline.error.cause_chain_length',
-  RPC_RESPONSE_STATUS_CODE: 'rpc.response.status_code',
-  /** Set on a span and its exception event when the storm guard withheld the stacktrace (record-policy.ts). */
-  SUPPRESSED: 'faultline.error.suppressed',
-} as const;
 
 /** The metric every recorded error increments (Prometheus: faultline_errors_total). */
 export const ERRORS_METRIC = 'faultline.errors';
