@@ -21,4 +21,21 @@ describe('README', () => {
     expect(read.size).toBeGreaterThan(15);
     for (const name of read) expect(readme, name).toContain(name);
   });
+
+  it('documents every start() option in the options table', () => {
+    const config = src('config.ts');
+    const body = /export interface StartOptions \{([\s\S]*?)\n\}/.exec(config)?.[1] ?? '';
+    const options = [...body.matchAll(/^\s+([a-zA-Z]+)\??:/gm)].map((m) => m[1]!);
+    expect(options.length).toBeGreaterThan(15);
+    const table = readme.slice(
+      readme.indexOf('## `start()` options'),
+      readme.indexOf('## Environment variables'),
+    );
+    const rows = table.split('\n').filter((l) => l.startsWith('| `'));
+    for (const option of options)
+      expect(
+        rows.some((r) => r.split('|')[1]?.includes(`\`${option}\``)),
+        `${option} has a row in the start() options table`,
+      ).toBe(true);
+  });
 });
