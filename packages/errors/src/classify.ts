@@ -128,12 +128,17 @@ function fromObject(value: object, options: ClassifyOptions | undefined): Faultl
     ruleFrom(value, code, name, message, cause) ??
     findInCauses(value, cause, aggregateMembersOf(value, exceptionType));
   const stack = errorLike ? stackOfThrown(value) : undefined;
-  return new FaultlineError({
+  const details = rule?.details;
+  // A built-in rule's frozen details are codes from its own tables (see rules/rule.ts): copied,
+  // not redacted again (redaction is most of the cost of classifying a caught driver error).
+  // A user rule's details are never frozen here (rules/index.ts copies them), so they are redacted.
+  const trusted = details !== undefined && Object.isFrozen(details);
+  const err = new FaultlineError({
     // Plain Errors thrown by code are execution failures; anything else is unknown.
     code: rule ? rule.code : errorLike ? 'execution_failed' : 'unknown_error',
     retryable: rule?.retryable,
     severity: rule?.severity,
-    details: rule?.details,
+    details: trusted ? undefined : details,
     message:
       typeof message === 'string' && message.length > 0
         ? message
@@ -147,6 +152,8 @@ function fromObject(value: object, options: ClassifyOptions | undefined): Faultl
     service,
     correlationId,
   });
+  if (trusted) (err as { details: Record<string, unknown> }).details = { ...details };
+  return err;
 }
 
 /**

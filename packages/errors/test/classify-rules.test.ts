@@ -75,6 +75,28 @@ describe('addClassifierRule', () => {
     }
   });
 
+  it("redacts a user rule's details, frozen or not (only built-in rules' frozen details are taken as they are)", () => {
+    const remove = addClassifierRule({
+      id: 'x.leaky',
+      libraries: [],
+      cases: [{ matches: 'code LEAKY', code: 'dependency_failed' }],
+      match: (view) =>
+        view.code === 'LEAKY'
+          ? {
+              code: 'dependency_failed',
+              details: Object.freeze({ api_key: 'sk-live-123', contact: 'bob@example.com' }),
+            }
+          : undefined,
+    });
+    try {
+      const err = toFaultlineError(Object.assign(new Error('x'), { code: 'LEAKY' }));
+      expect(err.code).toBe('dependency_failed');
+      expect(JSON.stringify(err.details)).not.toMatch(/sk-live-123|bob@example\.com/);
+    } finally {
+      remove();
+    }
+  });
+
   it('a rule that throws, or answers an unregistered code, is no match and never breaks classification', () => {
     const removeThrowing = addClassifierRule({
       id: 'x.throws',

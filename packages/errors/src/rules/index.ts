@@ -175,7 +175,8 @@ function copyMatch(m: RuleMatch): RuleMatch {
   const out: RuleMatch = { code: String(code) };
   if (typeof retryable === 'boolean') out.retryable = retryable;
   if (typeof severity === 'string') out.severity = severity;
-  if (details !== null && typeof details === 'object') out.details = details;
+  // Copied (never frozen): only built-in rules' frozen details skip redaction (classify.ts).
+  if (details !== null && typeof details === 'object') out.details = { ...details };
   if (typeof retryAfterMs === 'number') out.retryAfterMs = retryAfterMs;
   return out;
 }

@@ -94,9 +94,17 @@ function sqlStateMatch(view: { code: unknown; message: unknown }): RuleMatch | u
     const message = typeof view.message === 'string' ? view.message : '';
     return dbMatch(SYSTEM, code, message.includes('statement timeout') ? 'operation_timeout' : 'cancelled');
   }
+  const known = BY_STATE.get(code);
+  if (known !== undefined) return known;
   const mapped = codeForSqlState(code);
-  return mapped === undefined ? undefined : dbMatch(SYSTEM, code, mapped);
+  if (mapped === undefined) return undefined;
+  const match = dbMatch(SYSTEM, code, mapped);
+  if (BY_STATE.size < 512) BY_STATE.set(code, match);
+  return match;
 }
+
+/** The match of each SQLSTATE seen (but 57014, decided by its message): one lookup per error. */
+const BY_STATE = new Map<string, RuleMatch>();
 
 /** Errors the clients raise themselves (no SQLSTATE): fixed messages of `pg`/`pg-pool`, codes of `postgres`. */
 const CLIENT_MESSAGES = new Map<string, string>([

@@ -29,7 +29,9 @@ export interface RuleMatch {
   /**
    * Bounded, low-cardinality facts kept as the error's details: the library's own code
    * (`db.response.status_code` for SQLSTATE / errno, the service's error name), never a raw
-   * message or a value from the request. Redacted like every detail.
+   * message or a value from the request. Redacted like every detail, except a built-in rule's
+   * frozen details, which are taken as they are: freeze only details made of fixed codes (a
+   * table's entries, a validated SQLSTATE), never names or text taken from the thrown value.
    */
   details?: Record<string, string | number | boolean | readonly string[]>;
   /** A server's retry hint (Retry-After, RateLimit-Reset, ...), in milliseconds. */
