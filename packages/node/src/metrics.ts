@@ -20,11 +20,14 @@ export interface MetricsSetup {
   readers: IMetricReader[];
   /** Resolves once the Prometheus server listens (or failed, reported); the bound port when it listens. */
   prometheusReady: Promise<number | undefined>;
+  /** The Prometheus reader, when metrics are pulled (crash-metrics.ts reads its resource and stops it). */
+  prometheus?: PrometheusExporter;
 }
 
 export function createMetricReaders(config: ResolvedConfig, onFatal: (err: Error) => void): MetricsSetup {
   const readers: IMetricReader[] = [];
   let prometheusReady: Promise<number | undefined> = Promise.resolve(undefined);
+  let pullReader: PrometheusExporter | undefined;
   const { exporters, otlp, prometheus, exportIntervalMs } = config.metrics;
 
   if (exporters.includes('prometheus')) {
@@ -54,6 +57,7 @@ export function createMetricReaders(config: ResolvedConfig, onFatal: (err: Error
       );
     });
     if (exporter) readers.push(exporter);
+    pullReader = exporter;
   }
   if (exporters.includes('otlp') && otlp) {
     const exporter =
@@ -70,5 +74,5 @@ export function createMetricReaders(config: ResolvedConfig, onFatal: (err: Error
       }),
     );
   }
-  return { readers, prometheusReady };
+  return { readers, prometheusReady, prometheus: pullReader };
 }

@@ -1,7 +1,8 @@
-import { faultlineConfig, recordError, toFaultlineError } from '@faultline/errors';
-import { countError, errorAttributes, exceptionAttributes } from '@faultline/errors/internal';
+import { type FaultlineError, faultlineConfig, recordError, toFaultlineError } from '@faultline/errors';
+import { errorAttributes, exceptionAttributes, isIgnored } from '@faultline/errors/internal';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { printRejectionHeader, rethrow } from './crash-header.js';
+import type { CrashMetrics } from './crash-metrics.js';
 import { emitExceptionLog, wasLogged } from './exception-logs.js';
 import type { OpenServerSpans } from './open-spans.js';
 
@@ -22,6 +23,8 @@ interface Handlers {
   timeoutMs: number;
   /** SERVER spans still open; a fatal exception ends them with the error before the flush. */
   openSpans?: OpenServerSpans;
+  /** Set when metrics are pulled: a fatal failure's count is pushed before exit (crash-metrics.ts). */
+  crashMetrics?: CrashMetrics;
 }
 
 type RejectionMode = 'throw' | 'strict' | 'warn' | 'none' | 'warn-with-error-code';
@@ -104,8 +107,12 @@ function recordProcessFailure(value: unknown, origin: string, fatal: boolean): v
   try {
     const active = trace.getActiveSpan();
     const span = active?.isRecording() ? active : undefined;
-    const err = span ? recordError(span, value, { operation: origin }) : toFaultlineError(value);
-    if (!span) countError(err, origin);
+    // A failure that ends the process is critical, whatever the thrown value says; its code and
+    // category stay its own. One the app survives keeps its own severity.
+    const classified = fatal ? critical(toFaultlineError(value)) : value;
+    // With no recording span this only counts it (after the ignore lists and beforeRecord).
+    const err = recordError(span, classified, { operation: origin });
+    if (fatal && !isIgnored(err)) state?.handlers.crashMetrics?.record(err, origin);
     const attributes = {
       ...exceptionAttributes(err, faultlineConfig().maxAttributeLength),
       ...(errorAttributes(err) as Record<string, string | number | boolean>),
@@ -147,10 +154,17 @@ function onUncaught(error: unknown, origin: string): void {
   if (state.exiting) return; // A second failure while we flush: the first one decides the exit.
   state.exiting = true;
   const { handlers } = state;
-  handlers
-    .flush(handlers.timeoutMs)
-    .catch(() => {})
-    .finally(() => reraise(error, origin));
+  // Both bounded by FAULTLINE_FLUSH_TIMEOUT_MS, side by side: the crash count is pushed while the
+  // spans and log records are flushed.
+  Promise.allSettled([
+    handlers.flush(handlers.timeoutMs),
+    handlers.crashMetrics?.push(handlers.timeoutMs),
+  ]).finally(() => reraise(error, origin));
+}
+
+/** The failure that ends the process, as a critical error (FaultlineError.with keeps every other field). */
+function critical(err: FaultlineError): FaultlineError {
+  return err.severity === 'critical' ? err : err.with({ severity: 'critical' });
 }
 
 function reraise(error: unknown, origin: string): void {

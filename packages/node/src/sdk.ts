@@ -20,6 +20,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { FaultlineNodeError } from './codes.js';
 import { type ResolvedConfig, resolveConfig, type StartOptions } from './config.js';
+import { createCrashMetrics } from './crash-metrics.js';
 import { logsEnabled, onExceptionLog } from './exception-logs.js';
 import { createInstrumentations } from './instrumentations.js';
 import { createMetricReaders } from './metrics.js';
@@ -156,7 +157,13 @@ export function start(options: StartOptions = {}): FaultlineTelemetry {
     },
   };
   store[CURRENT] = telemetry;
-  if (config.processHandlers) installProcessHandlers({ flush, timeoutMs: config.flushTimeoutMs, openSpans });
+  if (config.processHandlers)
+    installProcessHandlers({
+      flush,
+      timeoutMs: config.flushTimeoutMs,
+      openSpans,
+      crashMetrics: createCrashMetrics(config, metrics.prometheus),
+    });
   return telemetry;
 }
 
