@@ -29,11 +29,12 @@ export type FaultlineLibraryCode = `FAULTLINE_ERR_${string}`;
  * subclasses of it with their own codes, so `instanceof FaultlineUsageError` covers them all.
  */
 export class FaultlineUsageError<C extends FaultlineLibraryCode = LibraryErrorCode> extends Error {
-  override readonly name = 'FaultlineUsageError';
+  /** `FaultlineUsageError`, or the subclass's own name where it keeps one (FaultlineNodeError, StackError). */
+  override readonly name: string = 'FaultlineUsageError';
   readonly code: C;
 
-  constructor(code: C, message: string) {
-    super(`${code}: ${message}`);
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
+    super(`${code}: ${message}`, options);
     this.code = code;
   }
 }

@@ -1,7 +1,7 @@
 import { type FaultlineError, isFaultlineError, toFaultlineError } from '@faultline/errors';
 import { type CallOptions, type Client, Metadata } from '@grpc/grpc-js';
 import { type CallContext, errorFromStatus, type StatusLike } from './decode.js';
-import { FaultlineGrpcUsageError } from './library-errors.js';
+import { FaultlineGrpcUsageError } from './usage-error.js';
 
 export interface UnaryCallOptions {
   metadata?: Metadata;

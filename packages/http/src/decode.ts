@@ -6,8 +6,8 @@ import {
   parseRetryAfter,
 } from '@faultline/errors';
 import { isWireServiceName } from '@faultline/errors/internal';
-import { FaultlineHttpUsageError } from './library-errors.js';
 import { type BodyLike, discardBody, readBounded } from './read-body.js';
+import { FaultlineHttpUsageError } from './usage-error.js';
 
 export interface ResponseDecodeOptions {
   /** Name of the service called, for answers that do not name their origin (default: the URL's host). */

@@ -16,5 +16,5 @@ export {
 } from './decode.js';
 export { type ExpressRequestLike, expressProblemHandler } from './express.js';
 export { type FastifyReplyLike, type FastifyRequestLike, fastifyProblemHandler } from './fastify.js';
-export { FaultlineHttpUsageError, LIBRARY_ERROR_CODES, type LibraryErrorCode } from './library-errors.js';
 export { sendProblem, withProblemDetails } from './node.js';
+export { FaultlineHttpUsageError, LIBRARY_ERROR_CODES, type LibraryErrorCode } from './usage-error.js';

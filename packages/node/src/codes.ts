@@ -1,3 +1,6 @@
+// The usage errors of @faultline/node: its library codes and the class it raises them with.
+import { FaultlineUsageError } from '@faultline/errors';
+
 /**
  * Codes of the problems @faultline/node itself reports (at start, or while flushing before exit).
  * README.md lists each one; a test keeps the two equal.
@@ -27,13 +30,10 @@ export const LIBRARY_ERROR_CODES = {
 
 export type LibraryErrorCode = keyof typeof LIBRARY_ERROR_CODES;
 
-/** A problem raised by @faultline/node itself; `code` is stable and listed in LIBRARY_ERROR_CODES. */
-export class FaultlineNodeError extends Error {
+/**
+ * A problem raised by @faultline/node itself; `code` is stable and listed in LIBRARY_ERROR_CODES.
+ * A FaultlineUsageError (its name stays FaultlineNodeError).
+ */
+export class FaultlineNodeError extends FaultlineUsageError<LibraryErrorCode> {
   override readonly name = 'FaultlineNodeError';
-  readonly code: LibraryErrorCode;
-
-  constructor(code: LibraryErrorCode, message: string, options?: { cause?: unknown }) {
-    super(`${code}: ${message}`, options);
-    this.code = code;
-  }
 }

@@ -5,8 +5,8 @@ import {
   isBulkheadRejectedError,
   isTaskCancelledError,
 } from 'cockatiel';
-import { OptionChecker } from './codes.js';
 import { cancelledError } from './errors.js';
+import { OptionChecker } from './options.js';
 import { type ExecutionContext, type Layer, LayeredPolicy, type Operation } from './policy.js';
 import { SPAN } from './telemetry.js';
 

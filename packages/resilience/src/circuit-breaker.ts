@@ -17,8 +17,8 @@ import {
   noJitterGenerator,
   SamplingBreaker,
 } from 'cockatiel';
-import { checkName, OptionChecker, ResilienceUsageError } from './codes.js';
 import { cancelledError, handleClassified } from './errors.js';
+import { checkName, OptionChecker } from './options.js';
 import { type ExecutionContext, type Layer, LayeredPolicy, type Operation } from './policy.js';
 import {
   addStateSource,
@@ -29,6 +29,7 @@ import {
   type StateSource,
   stateSource,
 } from './telemetry.js';
+import { ResilienceUsageError } from './usage-error.js';
 
 /** When the breaker opens. */
 export type BreakerSpec =

@@ -1,7 +1,7 @@
 import { type FaultlineError, toFaultlineError } from '@faultline/errors';
 import { fallback as cockatielFallback, type FallbackPolicy } from 'cockatiel';
-import { OptionChecker } from './codes.js';
 import { handleClassified } from './errors.js';
+import { OptionChecker } from './options.js';
 import { outcomes } from './outcomes.js';
 import { type ExecutionContext, type Layer, LayeredPolicy, type Operation } from './policy.js';
 import { SPAN } from './telemetry.js';

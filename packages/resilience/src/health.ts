@@ -1,4 +1,4 @@
-import { OptionChecker } from './codes.js';
+import { OptionChecker } from './options.js';
 import { MAX_WINDOW_MS, outcomes } from './outcomes.js';
 import { allStateSources } from './telemetry.js';
 

@@ -9,7 +9,6 @@ export {
   circuitBreaker,
   defaultIsFailure,
 } from './circuit-breaker.js';
-export { LIBRARY_ERROR_CODES, type ResilienceErrorCode, ResilienceUsageError } from './codes.js';
 export { FallbackFaultlinePolicy, type FallbackOptions, fallback } from './fallback.js';
 export {
   type BreakerHealth,
@@ -38,4 +37,5 @@ export {
   type TimeoutStrategyName,
   timeout,
 } from './timeout.js';
+export { LIBRARY_ERROR_CODES, type ResilienceErrorCode, ResilienceUsageError } from './usage-error.js';
 export { type Wrappable, WrappedPolicy, wrap } from './wrap.js';

@@ -9,9 +9,9 @@ import {
   TraceFlags,
   trace,
 } from '@opentelemetry/api';
-import { ResilienceUsageError } from './codes.js';
 import { outcomes } from './outcomes.js';
 import { instruments, SPAN, tracer } from './telemetry.js';
+import { ResilienceUsageError } from './usage-error.js';
 
 /** What the protected function receives. */
 export interface ExecutionContext {

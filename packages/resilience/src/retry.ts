@@ -9,7 +9,7 @@ import {
   type RetryPolicy,
 } from 'cockatiel';
 import { type BackoffConfig, DelaySequence, JITTERS, type Jitter } from './backoff.js';
-import { checkName, OptionChecker } from './codes.js';
+import { checkName, OptionChecker } from './options.js';
 import { type ExecutionContext, type Layer, LayeredPolicy, type Operation } from './policy.js';
 import { type AttemptCounts, countsFor, type RetryOutcome, SPAN, tracer } from './telemetry.js';
 

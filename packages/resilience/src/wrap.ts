@@ -1,5 +1,5 @@
-import { ResilienceUsageError } from './codes.js';
 import { type Layer, LayeredPolicy, layersOf, type Policy } from './policy.js';
+import { ResilienceUsageError } from './usage-error.js';
 
 /** Anything wrap() accepts: this package's policies, or cockatiel's (which then run without telemetry of their own). */
 export type Wrappable = Policy<unknown> | CockatielPolicyLike;

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { StackError } from './errors.js';
 import { startStack } from './stack.js';
 import { missingTools, repoRoot, type ToolName } from './tools.js';
+import { StackError } from './usage-error.js';
 
 const USAGE = `faultline-stack <command>
   install   build/install the collector, Jaeger, Prometheus and Alertmanager (scripts/setup-tools.sh)

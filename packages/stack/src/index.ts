@@ -1,5 +1,4 @@
 export { eventually, type PromSample, promQuery } from './client.js';
-export { LIBRARY_ERROR_CODES, StackError, type StackErrorCode } from './errors.js';
 export { buildTree, explainTrace, parseJaegerBody, renderTree, type TraceTree } from './explain.js';
 export { freePort } from './ports.js';
 export { type ManagedProcess, startProcess, waitHealthy } from './process.js';
@@ -13,3 +12,4 @@ export {
   startStack,
 } from './stack.js';
 export { cacheDir, findTool, missingTools, repoRoot, requireTool, type ToolName } from './tools.js';
+export { LIBRARY_ERROR_CODES, StackError, type StackErrorCode } from './usage-error.js';

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { StackError } from './errors.js';
+import { StackError } from './usage-error.js';
 
 export interface ManagedProcess {
   name: string;

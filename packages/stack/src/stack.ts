@@ -2,11 +2,11 @@ import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StackError } from './errors.js';
 import { freePorts } from './ports.js';
 import { type ManagedProcess, startProcess, waitHealthy } from './process.js';
 import { renderAlertmanagerConfig, renderPrometheusConfig } from './render.js';
 import { repoRoot, requireTool } from './tools.js';
+import { StackError } from './usage-error.js';
 
 const PORT_NAMES = [
   'otlpGrpc',

@@ -2,7 +2,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { StackError } from './errors.js';
+import { StackError } from './usage-error.js';
 
 export type ToolName = 'collector' | 'jaeger' | 'prometheus' | 'promtool' | 'alertmanager' | 'amtool';
 

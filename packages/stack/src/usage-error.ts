@@ -1,3 +1,7 @@
+// The usage errors of @faultline/stack: its library codes and the class it raises them with.
+import { FaultlineUsageError } from '@faultline/errors';
+
+/** Codes of the errors @faultline/stack raises; the README lists them. */
 export const LIBRARY_ERROR_CODES = {
   FAULTLINE_ERR_TOOL_MISSING:
     'A pipeline program is not installed; run scripts/setup-tools.sh (faultline-stack install).',
@@ -11,12 +15,7 @@ export const LIBRARY_ERROR_CODES = {
 
 export type StackErrorCode = keyof typeof LIBRARY_ERROR_CODES;
 
-export class StackError extends Error {
+/** A problem running the pipeline; a FaultlineUsageError (its name stays StackError). */
+export class StackError extends FaultlineUsageError<StackErrorCode> {
   override readonly name = 'StackError';
-  constructor(
-    readonly code: StackErrorCode,
-    message: string,
-  ) {
-    super(`${code}: ${message}`);
-  }
 }
