@@ -106,6 +106,11 @@ describe('AWS SDK v3 (DynamoDB)', () => {
     expect(classify(await thrown(getItem)).code).toBe('service_unavailable');
   });
 
+  it("JavaScript's own classes are never read as AWS errors, whatever they carry", () => {
+    const look = Object.assign(new TypeError('x is not a function'), { $fault: 'server' });
+    expect(classify(look).code).toBe('execution_failed');
+  });
+
   it('a refused connection is connection_failed', async () => {
     const port = await closedPort();
     const down = new DynamoDBClient({

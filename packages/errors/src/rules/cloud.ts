@@ -112,6 +112,23 @@ const AZURE_CODES: Readonly<Record<string, string>> = {
 
 const AWS_FAULTS: ReadonlySet<unknown> = new Set(['client', 'server']);
 
+/**
+ * Names that are never an AWS service error (JavaScript's and the DOM's own classes): a value so
+ * named is not looked at further. Any other name without a `code` costs one read (`$fault`).
+ */
+const NOT_AWS_NAMES: ReadonlySet<string> = new Set([
+  'Error',
+  'TypeError',
+  'RangeError',
+  'SyntaxError',
+  'ReferenceError',
+  'EvalError',
+  'URIError',
+  'AggregateError',
+  'AbortError',
+  'TimeoutError',
+]);
+
 export const cloudRules: readonly ClassifierRule[] = [
   {
     id: 'cloud.aws',
@@ -125,10 +142,10 @@ export const cloudRules: readonly ClassifierRule[] = [
       },
     ],
     match(view) {
-      // A ServiceException is named by the service's error and has no `code`: a plain Error, a
-      // system error or anything with a code is not looked at further.
+      // A ServiceException is named by the service's error and has no `code`: a built-in class,
+      // a system error or anything with a code is not looked at further.
       const name = view.name;
-      if (typeof name !== 'string' || name === 'Error' || view.code !== undefined) return undefined;
+      if (typeof name !== 'string' || view.code !== undefined || NOT_AWS_NAMES.has(name)) return undefined;
       const fault = view.get('$fault');
       if (!AWS_FAULTS.has(fault)) return undefined;
       return awsMatch(view, name, fault);
