@@ -69,6 +69,25 @@ describe('a fatal crash with metrics pulled (the default)', () => {
     ]);
   });
 
+  it('an unhandled rejection that ends the process is pushed the same way', async () => {
+    const app = spawnNode(['--require', REGISTER_CJS, 'crash-app.cjs'], {
+      ...otlpEnv(receiver().url),
+      OTEL_SERVICE_NAME: 'svc-reject-pull',
+      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(await freePort()),
+      CRASH_MODE: 'reject',
+    });
+    const result = await app.exited;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('rejected and nobody cared');
+    const points = errorsOf('svc-reject-pull');
+    expect(points).toHaveLength(1);
+    expect(points[0]?.attributes).toMatchObject({
+      'error.severity': 'critical',
+      operation: 'unhandledRejection',
+    });
+  });
+
   it('pushes nothing more when metrics are pushed already: the regular reader carries the critical increment', async () => {
     const { app } = await crashApp('svc-crash-otlp', {
       CRASH_CODE: 'dependency_failed',
