@@ -239,19 +239,23 @@ describe('MongoDB and mongoose', () => {
     }
   });
 
-  it('mongoose ValidationError and CastError: invalid_params with the failing paths, never the values', () => {
+  it('mongoose ValidationError and CastError: invalid_params with the failing paths, never the values', async () => {
     const schema = new mongoose.Schema({
       email: { type: String, required: true },
       age: { type: Number, min: 0 },
       [`a${'b'.repeat(100)}`]: { type: String, required: true },
     });
     const User = mongoose.model(`User${Date.now()}`, schema);
-    const invalid = new User({ age: -5 }).validateSync();
+    const invalid = await new User({ age: -5 }).validate().catch((e: unknown) => e);
     const err = toFaultlineError(invalid);
     expectCode(err, 'invalid_params', false);
     const fields = err.details.fields as string[];
     expect(fields.sort()).toEqual(['age', 'email', `a${'b'.repeat(63)}`].sort());
-    const cast = new User({ age: 'not a number' }).validateSync()?.errors.age;
+    const cast = (
+      (await new User({ age: 'not a number' })
+        .validate()
+        .catch((e: unknown) => e)) as mongoose.Error.ValidationError
+    ).errors.age;
     expect(cast?.name).toBe('CastError');
     const castErr = toFaultlineError(cast);
     expectCode(castErr, 'invalid_params', false);
@@ -259,11 +263,11 @@ describe('MongoDB and mongoose', () => {
     expect(JSON.stringify(castErr.details)).not.toContain('not a number');
   });
 
-  it('at most 20 paths', () => {
+  it('at most 20 paths', async () => {
     const shape: Record<string, unknown> = {};
     for (let i = 0; i < 30; i++) shape[`f${i}`] = { type: String, required: true };
     const Many = mongoose.model(`Many${Date.now()}`, new mongoose.Schema(shape));
-    const err = toFaultlineError(new Many({}).validateSync());
+    const err = toFaultlineError(await new Many({}).validate().catch((e: unknown) => e));
     expect((err.details.fields as string[]).length).toBe(20);
   });
 });

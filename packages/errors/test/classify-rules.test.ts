@@ -10,7 +10,20 @@ import {
   isFaultlineError,
   lookupErrorCode,
   toFaultlineError,
+  WRAPPED,
 } from '../src/index.js';
+
+describe('the built-in table', () => {
+  it('every rule has a unique id, and every case names a registered code (or WRAPPED)', () => {
+    const rules = classifierRules();
+    expect(new Set(rules.map((r) => r.id)).size).toBe(rules.length);
+    for (const rule of rules)
+      for (const c of rule.cases ?? [])
+        expect(c.code === WRAPPED || lookupErrorCode(c.code) !== undefined, `${rule.id}: ${c.code}`).toBe(
+          true,
+        );
+  });
+});
 
 describe('addClassifierRule', () => {
   it('runs a user rule ahead of the built-ins and removes it again', () => {

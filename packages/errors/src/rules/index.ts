@@ -160,8 +160,11 @@ export function matchRules(
     try {
       const m = rules[i]!.match(view);
       if (m === undefined || m === null) continue;
-      // A user's answer is copied field by field (a getter of it may throw: then it is no match).
-      const usable = i < users ? copyMatch(m) : m;
+      // Built-in rules answer registered codes (test/classify-rules.test.ts checks every case);
+      // a user's answer is copied field by field (a getter of it may throw: then it is no match)
+      // and counts only with a registered code.
+      if (i >= users) return m;
+      const usable = copyMatch(m);
       if (lookupErrorCode(usable.code) !== undefined) return usable;
     } catch {
       // A rule that throws does not match; classification goes on.
