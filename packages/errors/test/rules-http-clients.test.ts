@@ -4,6 +4,7 @@ import axios from 'axios';
 import got from 'got';
 import ky from 'ky';
 import nodeFetch from 'node-fetch';
+import { Agent, interceptors, request, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort, type Loopback, loopback } from './support/loopback.js';
 import { type Classified, classify, thrown } from './support/rules.js';
@@ -137,6 +138,15 @@ describe('got', () => {
     expect(classify(whole).code).toBe('operation_timeout');
   });
 
+  it('its lookup-phase timeout (event lookup) is network_timeout', async () => {
+    // A resolver that never answers: got's own `timeout.lookup` timer fires.
+    const err = await thrown(() =>
+      got('http://never-resolves.test/', { ...options, dnsLookup: () => {}, timeout: { lookup: 50 } }),
+    );
+    expect((err as { event?: string }).event).toBe('lookup');
+    expect(classify(err)).toMatchObject({ code: 'network_timeout', category: 'network', retryable: true });
+  });
+
   it('RequestError over a refused connection is connection_failed, over a reset connection_reset', async () => {
     expect(classify(await thrown(() => got(refused, options))).code).toBe('connection_failed');
     expect(classify(await thrown(() => got(`${server.url}/reset`, options))).code).toBe('connection_reset');
@@ -202,5 +212,34 @@ describe("Node's fetch (undici)", () => {
       return call;
     });
     expect(classify(err).code).toBe('cancelled');
+  });
+});
+
+describe('undici', () => {
+  it("its headers timeout is network_timeout, alone and as the cause of fetch's 'fetch failed'", async () => {
+    const agent = new Agent({ headersTimeout: 50 });
+    try {
+      const direct = await thrown(() => request(`${server.url}/hang`, { dispatcher: agent }));
+      expect((direct as { code?: string }).code).toBe('UND_ERR_HEADERS_TIMEOUT');
+      expect(classify(direct)).toMatchObject({ code: 'network_timeout', retryable: true });
+      const viaFetch = await thrown(() => undiciFetch(`${server.url}/hang`, { dispatcher: agent }));
+      expect((viaFetch as Error).message).toBe('fetch failed');
+      expect(classify(viaFetch).code).toBe('network_timeout');
+    } finally {
+      await agent.destroy();
+    }
+  });
+
+  it("the responseError interceptor's 429 is rate_limited with the Retry-After hint", async () => {
+    const agent = new Agent().compose(interceptors.responseError());
+    try {
+      const err = await thrown(() => request(`${server.url}/429`, { dispatcher: agent }));
+      expect((err as { code?: string }).code).toBe('UND_ERR_RESPONSE');
+      const c = classify(err);
+      expectRateLimited(c);
+      expect(c.retryAfterMs).toBe(1000);
+    } finally {
+      await agent.close();
+    }
   });
 });

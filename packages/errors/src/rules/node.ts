@@ -219,6 +219,8 @@ export const nodeRules: readonly ClassifierRule[] = [
       const name = view.name;
       if (typeof name !== 'string') return undefined;
       if (name === 'AbortError' && isTimeoutReason(view.cause)) return ABORTED_BY_TIMEOUT;
+      // got's TimeoutError (code ETIMEDOUT, a phase in `event`): its rule knows which timer fired.
+      if (name === 'TimeoutError' && view.code === 'ETIMEDOUT') return undefined;
       return NODE_NAMES.get(name);
     },
   },
