@@ -386,7 +386,7 @@ describe('ORMs: the driver error inside decides', () => {
     const validation = new ValidationError('Validation error', [
       new ValidationErrorItem(
         'email cannot be null',
-        'notNull violation',
+        'notnull violation',
         'email',
         null as never,
         undefined as never,

@@ -1,9 +1,12 @@
 // Real PostgreSQL, MariaDB and Redis on loopback (test/support/servers.ts), provoked with the real
 // client libraries; the errors they throw are classified. A missing server binary fails (no skip).
+import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import mysqlClassic from 'mysql';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import postgres from 'postgres';
+import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type MariaDbServer,
@@ -40,6 +43,14 @@ const myDetails = (status: number) => ({
   'db.system.name': 'mysql',
   'db.response.status_code': String(status),
 });
+
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
 
 async function rejection(p: Promise<unknown>): Promise<unknown> {
   try {
@@ -201,6 +212,35 @@ describe('PostgreSQL 15 with pg and postgres', () => {
       severity: 'high',
       retryable: false,
       details: pgDetails('28P01'),
+    });
+  });
+
+  it("postgres (porsager): the client's own cancel -> cancelled", async () => {
+    const sql = postgres(server.url, { max: 1, onnotice: () => {} });
+    try {
+      const query = sql`SELECT pg_sleep(10)`;
+      const thrown = rejection(query.execute());
+      await new Promise((r) => setTimeout(r, 100));
+      await query.cancel();
+      expectClassified(await thrown, {
+        code: 'cancelled',
+        category: 'cancelled',
+        severity: 'low',
+        retryable: false,
+        details: pgDetails('57014'),
+      });
+    } finally {
+      await sql.end();
+    }
+  });
+
+  it('connection refused (a closed port) -> connection_failed (retryable)', async () => {
+    const refused = new pg.Client({ host: '127.0.0.1', port: await closedPort(), user: 'x', password: 'x' });
+    const err = toFaultlineError(await rejection(refused.connect()));
+    expect({ code: err.code, category: err.category, retryable: err.retryable }).toEqual({
+      code: 'connection_failed',
+      category: 'network',
+      retryable: true,
     });
   });
 
@@ -373,6 +413,69 @@ describe('MariaDB with mysql2', () => {
   });
 });
 
+describe('MariaDB with mysql (the classic client), and killed mid-query', () => {
+  it('duplicate entry -> already_exists; missing table -> invalid_query', async () => {
+    const server = await startMariaDb();
+    const conn = mysqlClassic.createConnection({
+      host: server.host,
+      port: server.port,
+      user: server.user,
+      password: server.password,
+      database: server.database,
+    });
+    const query = (sql: string) =>
+      new Promise<void>((resolve, reject) => conn.query(sql, (err) => (err ? reject(err) : resolve())));
+    try {
+      await query('CREATE TABLE t (id int PRIMARY KEY)');
+      await query('INSERT INTO t VALUES (1)');
+      expectClassified(await rejection(query('INSERT INTO t VALUES (1)')), {
+        code: 'already_exists',
+        category: 'conflict',
+        severity: 'low',
+        retryable: false,
+        details: myDetails(1062),
+      });
+      expectClassified(await rejection(query('SELECT * FROM nope')), {
+        code: 'invalid_query',
+        category: 'execution',
+        severity: 'high',
+        retryable: false,
+        details: myDetails(1146),
+      });
+    } finally {
+      conn.destroy();
+      await server.stop();
+    }
+  }, 60_000);
+
+  it('mysql2: SLEEP running, server SIGKILLed -> connection_reset (PROTOCOL_CONNECTION_LOST)', async () => {
+    const server = await startMariaDb();
+    try {
+      const c = await mysql.createConnection({
+        host: server.host,
+        port: server.port,
+        user: server.user,
+        password: server.password,
+      });
+      c.on('error', () => {});
+      const sleeping = rejection(c.query('SELECT SLEEP(30)'));
+      await new Promise((r) => setTimeout(r, 200));
+      await server.kill();
+      const thrown = await sleeping;
+      expect((thrown as { code?: string }).code).toBe('PROTOCOL_CONNECTION_LOST');
+      expectClassified(thrown, {
+        code: 'connection_reset',
+        category: 'network',
+        severity: 'high',
+        retryable: true,
+        details: { 'db.system.name': 'mysql', 'db.response.status_code': 'PROTOCOL_CONNECTION_LOST' },
+      });
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+});
+
 describe('Redis with ioredis', () => {
   let primary: RedisServer;
   let replica: RedisServer;
@@ -414,5 +517,33 @@ describe('Redis with ioredis', () => {
       retryable: false,
       details: { 'db.system.name': 'redis', 'db.response.status_code': 'WRONGTYPE' },
     });
+  });
+
+  it('node-redis: READONLY and WRONGTYPE from the real servers', async () => {
+    const onReplica = createClient({ url: replica.url });
+    const onPrimary = createClient({ url: primary.url });
+    onReplica.on('error', () => {});
+    onPrimary.on('error', () => {});
+    await Promise.all([onReplica.connect(), onPrimary.connect()]);
+    try {
+      expectClassified(await rejection(onReplica.set('k2', 'v')), {
+        code: 'dependency_unavailable',
+        category: 'dependency',
+        severity: 'high',
+        retryable: true,
+        details: { 'db.system.name': 'redis', 'db.response.status_code': 'READONLY' },
+      });
+      await onPrimary.set('str2', 'v');
+      expectClassified(await rejection(onPrimary.lPush('str2', 'x')), {
+        code: 'invalid_query',
+        category: 'execution',
+        severity: 'high',
+        retryable: false,
+        details: { 'db.system.name': 'redis', 'db.response.status_code': 'WRONGTYPE' },
+      });
+    } finally {
+      onReplica.destroy();
+      onPrimary.destroy();
+    }
   });
 });
