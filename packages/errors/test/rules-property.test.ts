@@ -345,3 +345,40 @@ describe('retry hints from headers', () => {
     expect(retryAfterFromHeaders({ 'retry-after': '2', 'ratelimit-reset': '5' }, 429, now)).toBe(2000);
   });
 });
+
+describe('the error path stays cheap', () => {
+  /** A view over `value` whose guarded reads are recorded in `reads`. */
+  function countingView(value: object, reads: string[]): ThrownView {
+    const view = viewOf(value);
+    return {
+      ...view,
+      get(key) {
+        reads.push(key);
+        return view.get(key);
+      },
+    };
+  }
+
+  /** The keys every client-library rule reads of a value beyond the view's fields. */
+  function extraReads(value: object): string[] {
+    const reads: string[] = [];
+    const view = countingView(value, reads);
+    for (const rule of RULES) rule.match(view);
+    return reads;
+  }
+
+  it('a plain Error, a TypeError or a RangeError of a bug costs no read beyond code, name, message and cause', () => {
+    expect(extraReads(new Error('boom'))).toEqual([]);
+    expect(extraReads(new TypeError('x is not a function'))).toEqual([]);
+    expect(extraReads(new RangeError('Maximum call stack size exceeded'))).toEqual([]);
+    // A SyntaxError is the one built-in class read further: body-parser marks its own with `type`.
+    expect(extraReads(new SyntaxError('Unexpected token'))).toEqual(['type']);
+  });
+
+  it('a caught system error is answered by the first rule without any further read', () => {
+    const caught = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const reads: string[] = [];
+    expect(RULES[0]?.match(countingView(caught, reads))?.code).toBe('connection_failed');
+    expect(reads).toEqual([]);
+  });
+});
