@@ -12,6 +12,8 @@ import {
   toFaultlineError,
   WRAPPED,
 } from '../src/index.js';
+import { matchThrown } from '../src/rules/index.js';
+import { safeGet, thrownFields } from '../src/safe.js';
 
 describe('the built-in table', () => {
   it('every rule has a unique id, and every case names a registered code (or WRAPPED)', () => {
@@ -253,6 +255,45 @@ describe('the classifier stays total over database look-alikes', () => {
           expect(lookupErrorCode(err.code)).toBeDefined();
         },
       ),
+    );
+  });
+});
+
+describe('the database families keep the error path cheap', () => {
+  const DB_FAMILIES = /^(postgres|mysql|mongodb|mongoose|redis|orm)\./;
+
+  /** The keys the database rules read of `value` beyond code, name, message and cause. */
+  function extraReads(value: object): string[] {
+    const reads: string[] = [];
+    const f = thrownFields(value);
+    const view = {
+      value,
+      code: f.code,
+      name: f.name,
+      message: f.message,
+      cause: f.cause,
+      get(key: string) {
+        reads.push(key);
+        return safeGet(value, key);
+      },
+      inner: (wrapped: unknown) => matchThrown(wrapped, 1),
+    };
+    for (const rule of classifierRules().filter((r) => DB_FAMILIES.test(r.id))) rule.match(view);
+    return reads;
+  }
+
+  it("a bug's TypeError or RangeError costs no further read; a plain Error one ('errno', for mysql2's unnamed numbers)", () => {
+    expect(extraReads(new TypeError('x is not a function'))).toEqual([]);
+    expect(extraReads(new RangeError('Maximum call stack size exceeded'))).toEqual([]);
+    expect(extraReads(new Error('boom'))).toEqual(['errno']);
+  });
+
+  it('a caught system error and a pg error are decided without further reads', () => {
+    expect(extraReads(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toEqual(
+      [],
+    );
+    expect(extraReads(Object.assign(new Error('duplicate key'), { name: 'error', code: '23505' }))).toEqual(
+      [],
     );
   });
 });

@@ -172,7 +172,10 @@ export const mysqlRules: readonly ClassifierRule[] = [
         // ER_*, WARN_*, mysql's UNKNOWN_CODE_PLEASE_REPORT: a server error; anything else is not ours.
         if (!(code.startsWith('ER_') || code.startsWith('WARN_') || code === 'UNKNOWN_CODE_PLEASE_REPORT'))
           return undefined;
-      } else if (code !== undefined) return undefined;
+      } else if (code !== undefined || view.name !== 'Error') {
+        // No ER_* name: only mysql2's plain Error for a number it cannot name (MariaDB's 19xx).
+        return undefined;
+      }
       return serverError(view, code);
     },
   },
