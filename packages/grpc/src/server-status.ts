@@ -12,6 +12,11 @@ import type { Span } from '@opentelemetry/api';
 export interface ServerErrorOptions extends WireOptions {
   /** Sees every error a handler answers with, after it is recorded (e.g. to log it). Must not throw. */
   onError?: (err: FaultlineError, method: string) => void;
+  /**
+   * `x-correlation-id` and (for a sampled server span) `traceresponse` in the trailers of every
+   * answer, success or failure (default true; see correlation.ts).
+   */
+  traceResponse?: boolean;
 }
 
 /**

@@ -11,6 +11,7 @@ import type {
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { trace } from '@opentelemetry/api';
+import { withCorrelation } from './correlation.js';
 import { answerFor, type ServerErrorOptions } from './server-status.js';
 
 /** What wrapHandler needs to know of a method (a grpc-js MethodDefinition has it). */
@@ -72,6 +73,7 @@ function guarded(run: () => unknown, fail: (reason: unknown) => void): void {
 function wrapCallback(path: string, handler: CallbackHandler, options: ServerErrorOptions): CallbackHandler {
   return function (this: unknown, call, callback) {
     const span = trace.getActiveSpan();
+    const headers = correlateHeaders(call, span, options);
     let answered = false;
     // Whatever was thrown is an error, even `null`; a callback's falsy first argument is not.
     const fail = (value: unknown, trailer?: Metadata) => {
@@ -82,6 +84,8 @@ function wrapCallback(path: string, handler: CallbackHandler, options: ServerErr
         { span, method: path, trailer: trailer ?? trailerOf(value) },
         options,
       );
+      status.metadata = correlated(status.metadata, span, options) ?? status.metadata;
+      headers.ensure();
       callback(status, null);
     };
     const respond: sendUnaryData<unknown> = (err, value, trailer, flags) => {
@@ -91,7 +95,8 @@ function wrapCallback(path: string, handler: CallbackHandler, options: ServerErr
       }
       if (answered) return;
       answered = true;
-      callback(null, value, trailer, flags);
+      headers.ensure();
+      callback(null, value, correlated(trailer?.clone(), span, options), flags);
     };
     guarded(() => handler.call(this, call, respond), fail);
   } as CallbackHandler;
@@ -105,20 +110,77 @@ function wrapCallback(path: string, handler: CallbackHandler, options: ServerErr
 function wrapStreaming(path: string, handler: StreamHandler, options: ServerErrorOptions): StreamHandler {
   return function (this: unknown, call) {
     const span = trace.getActiveSpan();
+    const headers = correlateHeaders(call, span, options);
     const emit = call.emit;
     let answer: unknown;
     call.emit = function (this: StreamCall, event: string | symbol, ...args: unknown[]): boolean {
       if (event === 'error') {
-        answer ??= answerFor(args[0], { span, method: path, trailer: trailerOf(args[0]) }, options).status;
+        if (answer === undefined) {
+          const { status } = answerFor(args[0], { span, method: path, trailer: trailerOf(args[0]) }, options);
+          status.metadata = correlated(status.metadata, span, options) ?? status.metadata;
+          answer = status;
+          headers.ensure();
+        }
         return emit.call(this, event, answer, ...args.slice(1));
       }
       return emit.call(this, event, ...args);
     } as typeof call.emit;
+    // A stream that ends well names the trace in its trailers too.
+    const end = call.end;
+    call.end = function (this: StreamCall, metadata?: Metadata) {
+      headers.ensure();
+      return end.call(this, correlated(metadata?.clone(), span, options));
+    } as typeof call.end;
+    const write = call.write;
+    call.write = function (this: StreamCall, ...args: Parameters<typeof call.write>) {
+      headers.ensure();
+      return write.apply(this, args);
+    } as typeof call.write;
     guarded(
       () => handler.call(this, call),
       (thrown) => call.emit('error', thrown),
     );
   };
+}
+
+/**
+ * The initial metadata (headers) of the answer names the trace too: the handler's own headers get
+ * the keys added when it sends them; otherwise ours are sent just before the first message or the
+ * status. (instrumentation-grpc drops the trailers a unary handler passes to its callback, so on a
+ * unary success the headers are where a caller finds them.)
+ */
+function correlateHeaders(
+  call: { sendMetadata(metadata: Metadata): void },
+  span: ReturnType<typeof trace.getActiveSpan>,
+  options: ServerErrorOptions,
+): { ensure(): void } {
+  if (options.traceResponse === false) return { ensure() {} };
+  let sent = false;
+  const send = call.sendMetadata;
+  call.sendMetadata = function (this: unknown, metadata: Metadata) {
+    sent = true;
+    return send.call(this, withCorrelation(metadata.clone(), span) ?? metadata);
+  };
+  return {
+    ensure() {
+      if (sent) return;
+      const metadata = withCorrelation(undefined, span);
+      if (metadata === undefined) return;
+      try {
+        call.sendMetadata(metadata);
+      } catch {
+        // A call already answered: nothing more to send.
+      }
+    },
+  };
+}
+
+function correlated(
+  trailer: Metadata | undefined,
+  span: ReturnType<typeof trace.getActiveSpan>,
+  options: ServerErrorOptions,
+): Metadata | undefined {
+  return options.traceResponse === false ? trailer : withCorrelation(trailer, span);
 }
 
 /**
