@@ -20,6 +20,7 @@ export {
   countError,
   errorAttributes,
   exceptionAttributes,
+  linkCounted,
   type SpanFailureInput,
   setCountDeferral,
   spanFailed,

@@ -119,6 +119,18 @@ export function countError(err: FaultlineError, operation?: string, thrown?: unk
 }
 
 /**
+ * When `err` was counted, makes `thrown` (the value it was built from) stand for that count too:
+ * a later count of `thrown`, or of an error wrapping it, adds nothing.
+ */
+export function linkCounted(err: FaultlineError, thrown: unknown): void {
+  try {
+    if (thrown !== null && typeof thrown === 'object' && alreadyCounted(err)) counted.add(thrown);
+  } catch {
+    // Telemetry never throws into the app.
+  }
+}
+
+/**
  * Decides whether a failure recorded on `span` is counted later, by whoever owns the span's
  * request (@faultline/node's span processor counts a request's failures once, when its root span
  * ends, under the route as operation). Returns true when it took the error.

@@ -1,5 +1,5 @@
 import { type FaultlineError, faultlineConfig, recordError, toFaultlineError } from '@faultline/errors';
-import { errorAttributes, exceptionAttributes, isIgnored } from '@faultline/errors/internal';
+import { errorAttributes, exceptionAttributes, isIgnored, linkCounted } from '@faultline/errors/internal';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { printRejectionHeader, rethrow } from './crash-header.js';
 import type { CrashMetrics } from './crash-metrics.js';
@@ -112,6 +112,8 @@ function recordProcessFailure(value: unknown, origin: string, fatal: boolean): v
     const classified = fatal ? critical(toFaultlineError(value)) : value;
     // With no recording span this only counts it (after the ignore lists and beforeRecord).
     const err = recordError(span, classified, { operation: origin });
+    // The thrown value stands for this count: a request that ended with it counts nothing more.
+    linkCounted(err, value);
     if (fatal && !isIgnored(err)) state?.handlers.crashMetrics?.record(err, origin);
     const attributes = {
       ...exceptionAttributes(err, faultlineConfig().maxAttributeLength),

@@ -161,7 +161,13 @@ export class FaultlineSpanProcessor implements SpanProcessor {
     }
     if (isRoot) {
       // Ended by a crash: the crash was counted once by the process handlers.
-      if (!crashed) countRequest(request, chosen, operationOf(span));
+      // One macrotask later: when the error that ended the request also ends the process (a
+      // synchronous throw instrumentation-http rethrows), the crash handler runs first and counts it
+      // as critical; this count then sees it counted and adds nothing.
+      if (!crashed) {
+        const operation = operationOf(span);
+        setImmediate(() => countRequest(request, chosen, operation));
+      }
     } else if (chosen !== undefined) {
       // In a request, the root counts it (a thrown value is in request.thrown already).
       if (request !== undefined) {

@@ -97,6 +97,10 @@ describe('a fatal crash with metrics pulled (the default)', () => {
     const critical = errorsOf('svc-crash-otlp').filter((p) => p.attributes['error.severity'] === 'critical');
     expect(critical).toHaveLength(1);
     expect(critical[0]?.value).toBe(1);
+    // The request the throw ended is the same failure: not counted a second time (with its own
+    // severity, under the request's operation) next to the crash.
+    const all = errorsOf('svc-crash-otlp');
+    expect(all.map((p) => p.attributes), JSON.stringify(all)).toHaveLength(1);
   });
 });
 
