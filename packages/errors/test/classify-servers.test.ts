@@ -1,12 +1,16 @@
 // Real PostgreSQL, MariaDB and Redis on loopback (test/support/servers.ts), provoked with the real
 // client libraries; the errors they throw are classified. A missing server binary fails (no skip).
 import { createServer } from 'node:net';
+import { DrizzleQueryError, sql as drizzleSql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/node-postgres';
 import { Redis } from 'ioredis';
 import mysqlClassic from 'mysql';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import postgres from 'postgres';
 import { createClient } from 'redis';
+import { DataTypes, Sequelize } from 'sequelize';
+import { DataSource, EntitySchema } from 'typeorm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type MariaDbServer,
@@ -260,6 +264,75 @@ describe('PostgreSQL 15 with pg and postgres', () => {
       retryable: true,
       details: pgDetails('53300'),
     });
+  });
+});
+
+describe('ORMs over the real PostgreSQL: the driver error inside decides', () => {
+  let server: PostgresServer;
+  beforeAll(async () => {
+    server = await startPostgres();
+    const c = new pg.Client({ connectionString: server.url });
+    await c.connect();
+    await c.query('CREATE TABLE people (id serial PRIMARY KEY, email text UNIQUE NOT NULL)');
+    await c.query("INSERT INTO people (email) VALUES ('carol@example.com')");
+    await c.end();
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  const conflict = {
+    code: 'already_exists',
+    category: 'conflict',
+    severity: 'low',
+    retryable: false,
+    details: pgDetails('23505'),
+  } as const;
+
+  it('Sequelize: UniqueConstraintError around pg 23505', async () => {
+    const sequelize = new Sequelize(server.url, { logging: false });
+    try {
+      const Person = sequelize.define(
+        'Person',
+        { email: DataTypes.TEXT },
+        { tableName: 'people', timestamps: false },
+      );
+      const thrown = await rejection(Person.create({ email: 'carol@example.com' }));
+      expect((thrown as Error).name).toBe('SequelizeUniqueConstraintError');
+      expectClassified(thrown, conflict);
+    } finally {
+      await sequelize.close();
+    }
+  });
+
+  it('TypeORM: QueryFailedError around pg 23505', async () => {
+    const Person = new EntitySchema<{ id: number; email: string }>({
+      name: 'Person',
+      tableName: 'people',
+      columns: { id: { type: Number, primary: true, generated: true }, email: { type: String } },
+    });
+    const source = new DataSource({ type: 'postgres', url: server.url, entities: [Person], logging: false });
+    await source.initialize();
+    try {
+      const thrown = await rejection(source.getRepository(Person).insert({ email: 'carol@example.com' }));
+      expect((thrown as Error).name).toBe('QueryFailedError');
+      expectClassified(thrown, conflict);
+    } finally {
+      await source.destroy();
+    }
+  });
+
+  it('Drizzle: DrizzleQueryError around pg 23505', async () => {
+    const pool = new pg.Pool({ connectionString: server.url });
+    try {
+      const db = drizzle(pool);
+      const thrown = await rejection(
+        db.execute(drizzleSql`INSERT INTO people (email) VALUES (${'carol@example.com'})`),
+      );
+      expect(thrown).toBeInstanceOf(DrizzleQueryError);
+      expectClassified(thrown, conflict);
+    } finally {
+      await pool.end();
+    }
   });
 });
 

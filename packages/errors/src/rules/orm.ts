@@ -192,9 +192,18 @@ export const ormRules: readonly ClassifierRule[] = [
   {
     id: 'orm.drizzle',
     libraries: ['drizzle-orm'],
-    cases: [{ matches: 'DrizzleQueryError: its `cause` (the driver error)', code: WRAPPED }],
+    cases: [
+      {
+        matches: 'DrizzleQueryError (name Error, with `query`, `params`): its `cause` (the driver error)',
+        code: WRAPPED,
+      },
+    ],
     match(view) {
-      return view.name === 'DrizzleQueryError' ? view.inner(view.cause) : undefined;
+      // DrizzleQueryError keeps Error's name: known by its `query` and `params` beside a cause.
+      const { cause } = view;
+      if (cause === undefined || cause === null || view.name !== 'Error') return undefined;
+      if (typeof view.get('query') !== 'string' || !Array.isArray(view.get('params'))) return undefined;
+      return view.inner(cause);
     },
   },
 ];
