@@ -1,11 +1,17 @@
 import { CONFIG_KEY, processWide } from './global-keys.js';
 import { preparePolicy, type RecordPolicyOptions, resetPolicy } from './record-policy.js';
 import { compilePatterns, setExtraPatterns } from './redact.js';
+import {
+  ENVIRONMENTS,
+  type Environment,
+  EXCEPTION_SIGNALS,
+  type ExceptionSignal,
+  integerIn,
+  oneOf,
+} from './settings.js';
 import { FaultlineUsageError } from './usage-error.js';
 
-export type Environment = 'production' | 'development';
-/** Where exception details go, per OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN: span events, log records, or both. */
-export type ExceptionSignal = 'events' | 'logs' | 'logs/dup';
+export type { Environment, ExceptionSignal } from './settings.js';
 
 export interface ExceptionLogRecord {
   error: import('./error.js').FaultlineError;
@@ -61,6 +67,8 @@ function invalid(option: string, accepted: string, got: unknown): never {
   );
 }
 
+const LENGTH = integerIn(64, 1_048_576);
+
 /** Process-wide settings; validated as a whole before anything changes. */
 export function configureFaultline(options: ConfigureOptions): void {
   const next: Partial<FaultlineConfig> = {};
@@ -70,13 +78,13 @@ export function configureFaultline(options: ConfigureOptions): void {
     next.service = options.service;
   }
   if (options.environment !== undefined) {
-    if (options.environment !== 'production' && options.environment !== 'development') {
+    if (!oneOf(ENVIRONMENTS).test(options.environment)) {
       invalid('environment', "'production' or 'development'", options.environment);
     }
     next.environment = options.environment;
   }
   if (options.exceptionSignal !== undefined) {
-    if (!['events', 'logs', 'logs/dup'].includes(options.exceptionSignal)) {
+    if (!oneOf(EXCEPTION_SIGNALS).test(options.exceptionSignal)) {
       invalid('exceptionSignal', "'events', 'logs' or 'logs/dup'", options.exceptionSignal);
     }
     next.exceptionSignal = options.exceptionSignal;
@@ -90,7 +98,7 @@ export function configureFaultline(options: ConfigureOptions): void {
   for (const key of ['maxAttributeLength', 'maxMessageLength'] as const) {
     const v = options[key];
     if (v === undefined) continue;
-    if (!Number.isInteger(v) || v < 64 || v > 1_048_576) invalid(key, 'an integer from 64 to 1048576', v);
+    if (!LENGTH.test(v)) invalid(key, LENGTH.accepted, v);
     next[key] = v;
   }
   const patterns = options.redactPatterns === undefined ? undefined : compilePatterns(options.redactPatterns);

@@ -28,4 +28,19 @@ export {
   wasRecorded,
 } from './record.js';
 export { admit, isIgnored, recordInFull } from './record-policy.js';
+export {
+  BOOLEAN_TEXT,
+  type Check,
+  ENVIRONMENTS,
+  type Env,
+  EXCEPTION_SIGNALS,
+  envList,
+  envText,
+  integerIn,
+  isPatternSource,
+  numberIn,
+  oneOf,
+  patternSources,
+  readSetting,
+} from './settings.js';
 export { categoryForGrpcStatus, specFor } from './taxonomy.js';

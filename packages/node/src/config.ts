@@ -1,11 +1,29 @@
+// start() options and the OTEL_* / FAULTLINE_* variables, read into one ResolvedConfig: one resolver
+// per signal (traces, metrics, logs), the instrumentations, what is recorded and the process
+// settings, all with the shared reader of @faultline/errors/internal (settings.ts). Every variable
+// is named here as a string literal (test/docs.test.ts finds them and checks the README).
 import {
   type BeforeRecord,
   DEFAULT_EXCEPTIONS_PER_SECOND,
+  type Environment,
   ERROR_CATEGORIES,
   type ErrorCategory,
+  type ExceptionSignal,
   isErrorCategory,
   isValidCode,
 } from '@faultline/errors';
+import {
+  BOOLEAN_TEXT,
+  type Check,
+  ENVIRONMENTS,
+  type Env,
+  envList,
+  envText,
+  integerIn,
+  oneOf,
+  patternSources,
+  readSetting,
+} from '@faultline/errors/internal';
 import { DEFAULT_INSTRUMENTATIONS, INSTRUMENTATION_NAMES } from './instrumentations.js';
 import type { Problem } from './report.js';
 
@@ -14,11 +32,10 @@ export type TracesExporterName = 'otlp' | 'console' | 'none';
 export type MetricsExporterName = 'prometheus' | 'otlp' | 'console' | 'none';
 export type LogsExporterName = 'otlp' | 'console' | 'none';
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
-export type ExceptionSignal = 'events' | 'logs' | 'logs/dup';
 /** A short instrumentation name as OTEL_NODE_ENABLED_INSTRUMENTATIONS takes it: `http`, `pg`, `fastify`… */
 export type InstrumentationName = string;
-export type Environment = 'production' | 'development';
 export type LogLevel = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';
+export type { Environment, ExceptionSignal };
 
 /** Options of start(); each one wins over its environment variable. */
 export interface StartOptions {
@@ -112,27 +129,17 @@ export interface ResolvedConfig {
   problems: Problem[];
 }
 
-type Env = Record<string, string | undefined>;
-
 const DEFAULT_OTLP = 'http://localhost:4318';
 const SIGNAL_PATH: Record<Signal, string> = { traces: 'v1/traces', metrics: 'v1/metrics', logs: 'v1/logs' };
+const LOG_LEVELS: LogLevel[] = ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'];
 
-function text(env: Env, name: string): string | undefined {
-  const v = env[name]?.trim();
-  return v === undefined || v === '' ? undefined : v;
-}
+type Bad = (code: Problem['code'], variable: string, message: string) => void;
 
-function list(env: Env, name: string): string[] | undefined {
-  const v = text(env, name);
-  if (v === undefined) return undefined;
-  return [
-    ...new Set(
-      v
-        .split(',')
-        .map((s) => s.trim().toLowerCase())
-        .filter(Boolean),
-    ),
-  ];
+/** Where a resolver reads from and reports to. */
+interface Sources {
+  options: StartOptions;
+  env: Env;
+  bad: Bad;
 }
 
 /**
@@ -141,136 +148,38 @@ function list(env: Env, name: string): string[] | undefined {
  */
 export function resolveConfig(options: StartOptions = {}, env: Env = process.env): ResolvedConfig {
   const problems: Problem[] = [];
-  const bad = (code: Problem['code'], variable: string, message: string) =>
-    problems.push({ code, variable, message });
-
-  const strict = bool(env, 'FAULTLINE_STRICT', options.strict, false, bad);
-
-  const exporters = <T extends string>(
-    variable: string,
-    given: T[] | undefined,
-    accepted: readonly T[],
-    fallback: T[],
-  ): T[] => {
-    const names = given ?? (list(env, variable) as T[] | undefined) ?? fallback;
-    if (names.includes('none' as T)) return [];
-    const known = names.filter((n) => accepted.includes(n));
-    for (const n of names) {
-      if (!accepted.includes(n)) {
-        bad(
-          'FAULTLINE_ERR_UNKNOWN_EXPORTER',
-          variable,
-          `${variable}="${n}" is not an exporter we ship; accepted values: ${accepted.join(', ')}. Skipping it.`,
-        );
-      }
-    }
-    return known;
-  };
-
-  const tracesExporters = exporters<TracesExporterName>(
-    'OTEL_TRACES_EXPORTER',
-    options.tracesExporter,
-    ['otlp', 'console', 'none'],
-    ['otlp'],
-  );
-  const metricsExporters = exporters<MetricsExporterName>(
-    'OTEL_METRICS_EXPORTER',
-    options.metricsExporter,
-    ['prometheus', 'otlp', 'console', 'none'],
-    ['prometheus'],
-  );
-  const logsExporters = exporters<LogsExporterName>(
-    'OTEL_LOGS_EXPORTER',
-    options.logsExporter,
-    ['otlp', 'console', 'none'],
-    ['otlp'],
-  );
-
-  const otlpFor = (signal: Signal, wanted: boolean): OtlpTarget | undefined => {
-    if (!wanted) return undefined;
-    const upper = signal.toUpperCase();
-    const protocolVar = text(env, `OTEL_EXPORTER_OTLP_${upper}_PROTOCOL`)
-      ? `OTEL_EXPORTER_OTLP_${upper}_PROTOCOL`
-      : 'OTEL_EXPORTER_OTLP_PROTOCOL';
-    const protocolRaw = text(env, protocolVar) ?? 'http/protobuf';
-    let protocol: OtlpProtocol = 'http/protobuf';
-    if (protocolRaw === 'http/protobuf' || protocolRaw === 'http/json') protocol = protocolRaw;
-    else {
-      bad(
-        'FAULTLINE_ERR_INVALID_ENV',
-        protocolVar,
-        `${protocolVar}="${protocolRaw}" is not supported; accepted values: http/protobuf, http/json. Using http/protobuf.`,
-      );
-    }
-    const signalVar = `OTEL_EXPORTER_OTLP_${upper}_ENDPOINT`;
-    const signalUrl = text(env, signalVar);
-    let variable: string;
-    let url: string;
-    if (signalUrl !== undefined) {
-      variable = signalVar;
-      url = signalUrl;
-    } else {
-      variable = options.otlpEndpoint !== undefined ? 'otlpEndpoint' : 'OTEL_EXPORTER_OTLP_ENDPOINT';
-      const base = options.otlpEndpoint ?? text(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') ?? DEFAULT_OTLP;
-      url = `${base.replace(/\/+$/, '')}/${SIGNAL_PATH[signal]}`;
-    }
-    if (!isHttpUrl(url)) {
-      bad(
-        'FAULTLINE_ERR_INVALID_URL',
-        variable,
-        `${variable}="${signalUrl ?? options.otlpEndpoint ?? text(env, 'OTEL_EXPORTER_OTLP_ENDPOINT')}" is not an absolute http:// or https:// URL (e.g. http://localhost:4318); ${signal} export over OTLP is off.`,
-      );
-      return undefined;
-    }
-    return { url, protocol };
-  };
-
-  const tracesOtlp = otlpFor('traces', tracesExporters.includes('otlp'));
-  const metricsOtlp = otlpFor('metrics', metricsExporters.includes('otlp'));
-  const logsOtlp = otlpFor('logs', logsExporters.includes('otlp'));
-
-  const prometheusHost = options.prometheusHost ?? text(env, 'OTEL_EXPORTER_PROMETHEUS_HOST') ?? 'localhost';
-  let prometheusPort = 9464;
-  const portRaw = options.prometheusPort ?? text(env, 'OTEL_EXPORTER_PROMETHEUS_PORT');
-  if (portRaw !== undefined) {
-    const port = Number(portRaw);
-    if (Number.isInteger(port) && port >= 1 && port <= 65535) prometheusPort = port;
-    else if (metricsExporters.includes('prometheus')) {
-      bad(
-        'FAULTLINE_ERR_INVALID_ENV',
-        'OTEL_EXPORTER_PROMETHEUS_PORT',
-        `OTEL_EXPORTER_PROMETHEUS_PORT="${portRaw}" is not a port; accepted values: an integer from 1 to 65535. The Prometheus exporter is off.`,
-      );
-      prometheusPort = -1;
-    }
-  }
-  const finalMetrics =
-    prometheusPort === -1 ? metricsExporters.filter((e) => e !== 'prometheus') : metricsExporters;
-
-  const exportIntervalMs = integer(
+  const from: Sources = {
+    options,
     env,
-    'OTEL_METRIC_EXPORT_INTERVAL',
-    undefined,
-    60_000,
-    100,
-    86_400_000,
-    bad,
-  );
-  const flushTimeoutMs = integer(
-    env,
-    'FAULTLINE_FLUSH_TIMEOUT_MS',
-    options.flushTimeoutMs,
-    2000,
-    0,
-    60_000,
-    bad,
-  );
+    bad: (code, variable, message) => problems.push({ code, variable, message }),
+  };
+  return {
+    ...resolveProcess(from),
+    traces: resolveTraces(from),
+    metrics: resolveMetrics(from),
+    logs: resolveLogs(from),
+    batchSpans: batch(from, 'OTEL_BSP'),
+    batchLogs: batch(from, 'OTEL_BLRP'),
+    instrumentations: resolveInstrumentations(from),
+    recording: resolveRecording(from),
+    problems,
+  };
+}
 
-  const instrumentations = resolveInstrumentations(env, options.instrumentations, bad);
+type ProcessSettings = Omit<
+  ResolvedConfig,
+  'traces' | 'metrics' | 'logs' | 'batchSpans' | 'batchLogs' | 'instrumentations' | 'recording' | 'problems'
+>;
+
+/** The settings of the process rather than of one signal. */
+function resolveProcess(from: Sources): ProcessSettings {
+  const { options, env, bad } = from;
+  const strict = bool(from, 'FAULTLINE_STRICT', options.strict, false);
+  const flushTimeoutMs = integer(from, 'FAULTLINE_FLUSH_TIMEOUT_MS', options.flushTimeoutMs, 2000, 0, 60_000);
 
   let exceptionSignal: ExceptionSignal = options.exceptionSignal ?? 'events';
   if (options.exceptionSignal === undefined) {
-    const raw = list(env, 'OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN');
+    const raw = envList(env, 'OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN');
     if (raw?.includes('logs/dup')) exceptionSignal = 'logs/dup';
     else if (raw?.includes('logs')) exceptionSignal = 'logs';
     else if (raw && raw.length > 0) {
@@ -282,65 +191,25 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     }
   }
 
-  let environment: Environment = options.environment ?? 'production';
-  const envRaw = text(env, 'FAULTLINE_ENVIRONMENT');
-  if (options.environment === undefined && envRaw !== undefined) {
-    if (envRaw === 'production' || envRaw === 'development') environment = envRaw;
-    else {
-      bad(
-        'FAULTLINE_ERR_INVALID_ENV',
-        'FAULTLINE_ENVIRONMENT',
-        `FAULTLINE_ENVIRONMENT="${envRaw}" is not accepted; accepted values: production, development. Using production.`,
-      );
-    }
-  }
-
-  const redactPatterns = options.redactPatterns ?? parsePatterns(env, bad);
-
-  let logLevel: LogLevel | undefined = options.logLevel;
-  const levelRaw = text(env, 'OTEL_LOG_LEVEL')?.toLowerCase();
-  if (logLevel === undefined && levelRaw !== undefined) {
-    const levels: LogLevel[] = ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'];
-    if ((levels as string[]).includes(levelRaw)) logLevel = levelRaw as LogLevel;
-    else {
-      bad(
-        'FAULTLINE_ERR_INVALID_ENV',
-        'OTEL_LOG_LEVEL',
-        `OTEL_LOG_LEVEL="${levelRaw}" is not accepted; accepted values: ${levels.join(', ')}. Using the SDK default.`,
-      );
-    }
-  }
+  const environment: Environment =
+    options.environment ??
+    checkedText(from, 'FAULTLINE_ENVIRONMENT', oneOf(ENVIRONMENTS), 'production', 'Using production.');
+  const redactPatterns = options.redactPatterns ?? parsePatterns(from);
+  const logLevel: LogLevel | undefined =
+    options.logLevel ??
+    checkedText(
+      from,
+      'OTEL_LOG_LEVEL',
+      oneOf(LOG_LEVELS),
+      undefined,
+      'Using the SDK default.',
+      envText(env, 'OTEL_LOG_LEVEL')?.toLowerCase(),
+    );
 
   return {
-    disabled: bool(env, 'OTEL_SDK_DISABLED', undefined, false, bad),
-    serviceName: options.serviceName ?? text(env, 'OTEL_SERVICE_NAME'),
+    disabled: bool(from, 'OTEL_SDK_DISABLED', undefined, false),
+    serviceName: options.serviceName ?? envText(env, 'OTEL_SERVICE_NAME'),
     resourceAttributes: options.resourceAttributes ?? {},
-    traces: {
-      exporters:
-        tracesOtlp || !tracesExporters.includes('otlp')
-          ? tracesExporters
-          : tracesExporters.filter((e) => e !== 'otlp'),
-      otlp: tracesOtlp,
-    },
-    metrics: {
-      exporters:
-        metricsOtlp || !finalMetrics.includes('otlp')
-          ? finalMetrics
-          : finalMetrics.filter((e) => e !== 'otlp'),
-      otlp: metricsOtlp,
-      prometheus: { host: prometheusHost, port: prometheusPort },
-      exportIntervalMs,
-    },
-    logs: {
-      exporters:
-        logsOtlp || !logsExporters.includes('otlp')
-          ? logsExporters
-          : logsExporters.filter((e) => e !== 'otlp'),
-      otlp: logsOtlp,
-    },
-    batchSpans: batch(env, 'OTEL_BSP', bad),
-    batchLogs: batch(env, 'OTEL_BLRP', bad),
-    instrumentations,
     exceptionSignal,
     environment,
     redactPatterns,
@@ -348,55 +217,187 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     flushTimeoutMs,
     logLevel,
     processHandlers: options.processHandlers ?? true,
-    traceResponse: bool(env, 'FAULTLINE_TRACE_RESPONSE', options.traceResponse, true, bad),
-    recording: resolveRecording(env, options, bad),
-    problems,
+    traceResponse: bool(from, 'FAULTLINE_TRACE_RESPONSE', options.traceResponse, true),
   };
 }
 
-type Bad = (code: Problem['code'], variable: string, message: string) => void;
+/** What OTEL_TRACES_EXPORTER and OTEL_LOGS_EXPORTER accept. */
+const OTLP_OR_CONSOLE = ['otlp', 'console', 'none'] as const;
 
-function bool(env: Env, name: string, given: boolean | undefined, fallback: boolean, bad: Bad): boolean {
-  if (given !== undefined) return given;
-  const raw = text(env, name)?.toLowerCase();
-  if (raw === undefined) return fallback;
-  if (raw === 'true') return true;
-  if (raw === 'false') return false;
-  bad(
-    'FAULTLINE_ERR_INVALID_ENV',
-    name,
-    `${name}="${raw}" is not accepted; accepted values: true, false. Using ${fallback}.`,
+function resolveTraces(from: Sources): ResolvedConfig['traces'] {
+  const given = from.options.tracesExporter;
+  return withOtlp(
+    from,
+    'traces',
+    exportersOf(from, 'OTEL_TRACES_EXPORTER', given, OTLP_OR_CONSOLE, ['otlp']),
   );
-  return fallback;
+}
+
+function resolveMetrics(from: Sources): ResolvedConfig['metrics'] {
+  const { options, env, bad } = from;
+  const exporters = exportersOf<MetricsExporterName>(
+    from,
+    'OTEL_METRICS_EXPORTER',
+    options.metricsExporter,
+    ['prometheus', 'otlp', 'console', 'none'],
+    ['prometheus'],
+  );
+  const prometheusHost =
+    options.prometheusHost ?? envText(env, 'OTEL_EXPORTER_PROMETHEUS_HOST') ?? 'localhost';
+  let prometheusPort = 9464;
+  const portRaw = options.prometheusPort ?? envText(env, 'OTEL_EXPORTER_PROMETHEUS_PORT');
+  if (portRaw !== undefined) {
+    const port = Number(portRaw);
+    if (PORT.test(port)) prometheusPort = port;
+    else if (exporters.includes('prometheus')) {
+      bad(
+        'FAULTLINE_ERR_INVALID_ENV',
+        'OTEL_EXPORTER_PROMETHEUS_PORT',
+        `OTEL_EXPORTER_PROMETHEUS_PORT="${portRaw}" is not a port; accepted values: ${PORT.accepted}. The Prometheus exporter is off.`,
+      );
+      prometheusPort = -1;
+    }
+  }
+  const kept = prometheusPort === -1 ? exporters.filter((e) => e !== 'prometheus') : exporters;
+  return {
+    ...withOtlp(from, 'metrics', kept),
+    prometheus: { host: prometheusHost, port: prometheusPort },
+    exportIntervalMs: integer(from, 'OTEL_METRIC_EXPORT_INTERVAL', undefined, 60_000, 100, 86_400_000),
+  };
+}
+
+function resolveLogs(from: Sources): ResolvedConfig['logs'] {
+  const given = from.options.logsExporter;
+  return withOtlp(from, 'logs', exportersOf(from, 'OTEL_LOGS_EXPORTER', given, OTLP_OR_CONSOLE, ['otlp']));
+}
+
+const PORT = integerIn(1, 65535);
+
+/** An exporter list from its option or variable; `none` empties it, unknown names are skipped. */
+function exportersOf<T extends string>(
+  { env, bad }: Sources,
+  variable: string,
+  given: T[] | undefined,
+  accepted: readonly T[],
+  fallback: T[],
+): T[] {
+  const names = given ?? (envList(env, variable) as T[] | undefined) ?? fallback;
+  if (names.includes('none' as T)) return [];
+  for (const n of names) {
+    if (!accepted.includes(n)) {
+      bad(
+        'FAULTLINE_ERR_UNKNOWN_EXPORTER',
+        variable,
+        `${variable}="${n}" is not an exporter we ship; accepted values: ${accepted.join(', ')}. Skipping it.`,
+      );
+    }
+  }
+  return names.filter((n) => accepted.includes(n));
+}
+
+/** The signal's OTLP target when its exporters include otlp; otlp is dropped when the target is bad. */
+function withOtlp<T extends string>(
+  from: Sources,
+  signal: Signal,
+  exporters: T[],
+): { exporters: T[]; otlp: OtlpTarget | undefined } {
+  if (!exporters.includes('otlp' as T)) return { exporters, otlp: undefined };
+  const otlp = otlpFor(from, signal);
+  return { exporters: otlp ? exporters : exporters.filter((e) => e !== 'otlp'), otlp };
+}
+
+function otlpFor({ options, env, bad }: Sources, signal: Signal): OtlpTarget | undefined {
+  const upper = signal.toUpperCase();
+  const protocolVar = envText(env, `OTEL_EXPORTER_OTLP_${upper}_PROTOCOL`)
+    ? `OTEL_EXPORTER_OTLP_${upper}_PROTOCOL`
+    : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const protocolRaw = envText(env, protocolVar) ?? 'http/protobuf';
+  let protocol: OtlpProtocol = 'http/protobuf';
+  if (protocolRaw === 'http/protobuf' || protocolRaw === 'http/json') protocol = protocolRaw;
+  else {
+    bad(
+      'FAULTLINE_ERR_INVALID_ENV',
+      protocolVar,
+      `${protocolVar}="${protocolRaw}" is not supported; accepted values: http/protobuf, http/json. Using http/protobuf.`,
+    );
+  }
+  const signalVar = `OTEL_EXPORTER_OTLP_${upper}_ENDPOINT`;
+  const signalUrl = envText(env, signalVar);
+  let variable: string;
+  let url: string;
+  if (signalUrl !== undefined) {
+    variable = signalVar;
+    url = signalUrl;
+  } else {
+    variable = options.otlpEndpoint !== undefined ? 'otlpEndpoint' : 'OTEL_EXPORTER_OTLP_ENDPOINT';
+    const base = options.otlpEndpoint ?? envText(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') ?? DEFAULT_OTLP;
+    url = `${base.replace(/\/+$/, '')}/${SIGNAL_PATH[signal]}`;
+  }
+  if (!isHttpUrl(url)) {
+    bad(
+      'FAULTLINE_ERR_INVALID_URL',
+      variable,
+      `${variable}="${signalUrl ?? options.otlpEndpoint ?? envText(env, 'OTEL_EXPORTER_OTLP_ENDPOINT')}" is not an absolute http:// or https:// URL (e.g. http://localhost:4318); ${signal} export over OTLP is off.`,
+    );
+    return undefined;
+  }
+  return { url, protocol };
+}
+
+/** A variable checked against `check`; a rejected value is reported and `fallback` used. */
+function checkedText<T, F extends T | undefined>(
+  { env, bad }: Sources,
+  name: string,
+  check: Check<T>,
+  fallback: F,
+  using: string,
+  text: string | undefined = envText(env, name),
+): T | F {
+  return readSetting<T | F>(check as Check<T | F>, text, fallback, (raw, accepted) =>
+    bad(
+      'FAULTLINE_ERR_INVALID_ENV',
+      name,
+      `${name}="${String(raw)}" is not accepted; accepted values: ${accepted}. ${using}`,
+    ),
+  );
+}
+
+function bool(from: Sources, name: string, given: boolean | undefined, fallback: boolean): boolean {
+  if (given !== undefined) return given;
+  const text = envText(from.env, name)?.toLowerCase();
+  return (
+    checkedText(from, name, BOOLEAN_TEXT, fallback ? 'true' : 'false', `Using ${fallback}.`, text) === 'true'
+  );
 }
 
 function integer(
-  env: Env,
+  { env, bad }: Sources,
   name: string,
   given: number | undefined,
   fallback: number,
   min: number,
   max: number,
-  bad: Bad,
 ): number {
-  const raw = given ?? text(env, name);
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (Number.isInteger(n) && n >= min && n <= max) return n;
-  bad(
-    'FAULTLINE_ERR_INVALID_ENV',
-    name,
-    `${name}="${raw}" is not accepted; accepted values: an integer from ${min} to ${max}. Using ${Number.isNaN(fallback) ? 'the SDK default' : fallback}.`,
+  return readSetting(
+    integerIn(min, max),
+    given ?? envText(env, name),
+    fallback,
+    (raw, accepted) =>
+      bad(
+        'FAULTLINE_ERR_INVALID_ENV',
+        name,
+        `${name}="${String(raw)}" is not accepted; accepted values: ${accepted}. Using ${Number.isNaN(fallback) ? 'the SDK default' : fallback}.`,
+      ),
+    true,
   );
-  return fallback;
 }
 
-function batch(env: Env, prefix: 'OTEL_BSP' | 'OTEL_BLRP', bad: Bad): BatchSettings {
+function batch(from: Sources, prefix: 'OTEL_BSP' | 'OTEL_BLRP'): BatchSettings {
   const out: BatchSettings = {};
   const read = (suffix: string, key: keyof BatchSettings) => {
     const name = `${prefix}_${suffix}`;
-    if (text(env, name) === undefined) return;
-    out[key] = integer(env, name, undefined, Number.NaN, 1, 2_147_483_647, bad);
+    if (envText(from.env, name) === undefined) return;
+    out[key] = integer(from, name, undefined, Number.NaN, 1, 2_147_483_647);
     if (Number.isNaN(out[key])) delete out[key];
   };
   read('SCHEDULE_DELAY', 'scheduledDelayMillis');
@@ -415,11 +416,7 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-function resolveInstrumentations(
-  env: Env,
-  given: InstrumentationName[] | undefined,
-  bad: Bad,
-): InstrumentationName[] {
+function resolveInstrumentations({ options, env, bad }: Sources): InstrumentationName[] {
   const known = (variable: string, names: readonly string[]): string[] => {
     const unknown = names.filter((n) => !INSTRUMENTATION_NAMES.includes(n));
     if (unknown.length > 0) {
@@ -435,9 +432,9 @@ function resolveInstrumentations(
     }
     return names.filter((n) => INSTRUMENTATION_NAMES.includes(n));
   };
-  if (given) return known('instrumentations', given);
+  if (options.instrumentations) return known('instrumentations', options.instrumentations);
   const listed = (variable: string) => {
-    const names = list(env, variable);
+    const names = envList(env, variable);
     return names === undefined ? undefined : known(variable, names);
   };
   // The stock register's rules: the enabled list (default: all but fs and host-metrics), minus the disabled one.
@@ -446,14 +443,15 @@ function resolveInstrumentations(
   return enabled.filter((n) => !disabled.includes(n));
 }
 
-function resolveRecording(env: Env, options: StartOptions, bad: Bad): ResolvedConfig['recording'] {
+function resolveRecording(from: Sources): ResolvedConfig['recording'] {
+  const { options, env, bad } = from;
   const names = <T extends string>(
     variable: string,
     given: T[] | undefined,
     valid: (value: string) => value is T,
     accepted: string,
   ): T[] => {
-    const raw = given ?? list(env, variable) ?? [];
+    const raw = given ?? envList(env, variable) ?? [];
     const wrong = raw.filter((n) => !valid(n));
     if (wrong.length > 0) {
       bad(
@@ -482,34 +480,21 @@ function resolveRecording(env: Env, options: StartOptions, bad: Bad): ResolvedCo
       ERROR_CATEGORIES.join(', '),
     ),
     exceptionsPerSecond: integer(
-      env,
+      from,
       'FAULTLINE_EXCEPTION_RATE_LIMIT',
       options.exceptionsPerSecond,
       DEFAULT_EXCEPTIONS_PER_SECOND,
       0,
       1_000_000,
-      bad,
     ),
   };
 }
 
-function parsePatterns(env: Env, bad: Bad): Array<RegExp | string> {
-  const raw = text(env, 'FAULTLINE_REDACT_PATTERNS');
+function parsePatterns({ env, bad }: Sources): Array<RegExp | string> {
+  const raw = envText(env, 'FAULTLINE_REDACT_PATTERNS');
   if (raw === undefined) return [];
-  let sources: unknown;
-  if (raw.startsWith('[')) {
-    try {
-      sources = JSON.parse(raw);
-    } catch {
-      sources = undefined;
-    }
-  } else {
-    sources = raw
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-  }
-  if (!Array.isArray(sources) || !sources.every((s) => typeof s === 'string')) {
+  const sources = patternSources(raw);
+  if (sources === undefined) {
     bad(
       'FAULTLINE_ERR_INVALID_ENV',
       'FAULTLINE_REDACT_PATTERNS',
@@ -517,18 +502,13 @@ function parsePatterns(env: Env, bad: Bad): Array<RegExp | string> {
     );
     return [];
   }
-  const out: string[] = [];
-  for (const source of sources as string[]) {
-    try {
-      new RegExp(source);
-      out.push(source);
-    } catch {
+  for (const { source, valid } of sources) {
+    if (!valid)
       bad(
         'FAULTLINE_ERR_INVALID_ENV',
         'FAULTLINE_REDACT_PATTERNS',
         `FAULTLINE_REDACT_PATTERNS has "${source}", which is not a valid regular expression; accepted values: comma-separated regular expressions, or a JSON array of them. Skipping it.`,
       );
-    }
   }
-  return out;
+  return sources.filter((s) => s.valid).map((s) => s.source);
 }

@@ -1,5 +1,6 @@
 // Checking the options a policy is created with: each check names the policy and the option
 // in the usage error it raises.
+import { integerIn, numberIn, oneOf } from '@faultline/errors/internal';
 import { type ResilienceErrorCode, ResilienceUsageError } from './usage-error.js';
 
 const NAME_MAX = 128;
@@ -41,10 +42,8 @@ export class OptionChecker {
 
   int(option: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
     if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
-      this.fail(option, `an integer ${range}`, value);
-    }
+    const check = integerIn(min, max);
+    if (!check.test(value)) this.fail(option, check.accepted, value);
     return value;
   }
 
@@ -52,7 +51,7 @@ export class OptionChecker {
   ms(option: string, value: unknown, fallback: number, min = 0, infinite = false): number {
     if (value === undefined) return fallback;
     if (infinite && value === Number.POSITIVE_INFINITY) return value;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > 2_147_483_647) {
+    if (!numberIn(min, 2_147_483_647).test(value)) {
       this.fail(
         option,
         `a number of milliseconds from ${min} to 2147483647${infinite ? ' (or Infinity)' : ''}`,
@@ -85,10 +84,9 @@ export class OptionChecker {
 
   oneOf<T extends string>(option: string, value: unknown, allowed: readonly T[], fallback: T): T {
     if (value === undefined) return fallback;
-    if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    if (!oneOf(allowed).test(value))
       this.fail(option, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value);
-    }
-    return value as T;
+    return value;
   }
 
   fn<F>(option: string, value: unknown): F | undefined {
