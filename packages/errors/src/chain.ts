@@ -55,3 +55,28 @@ export function aggregateMembersOf(value: unknown, type: string): readonly unkno
     return NO_MEMBERS;
   }
 }
+
+/** How a composed exception.stacktrace names a link of the chain (record.ts writes it, `faultline explain` reads it). */
+export const CAUSE_LABELS = { cause: 'Caused by', aggregate: 'Aggregated' } as const;
+
+/** The start of a cause's section in a composed stacktrace: `Caused by: [code] ` (its stack follows). */
+export function causeHeader(via: 'cause' | 'aggregate', code: string | undefined): string {
+  return `${CAUSE_LABELS[via]}: ${code === undefined ? '' : `[${code}] `}`;
+}
+
+const CAUSE_LINE = new RegExp(
+  `^(${CAUSE_LABELS.cause}|${CAUSE_LABELS.aggregate}): (?:\\[([a-z0-9_]+)\\] )?(.*)$`,
+);
+
+/** A stacktrace line that starts a cause's section, read back (the inverse of causeHeader); else undefined. */
+export function parseCauseHeader(
+  line: string,
+): { via: 'cause' | 'aggregate'; code?: string; rest: string } | undefined {
+  const m = CAUSE_LINE.exec(line);
+  if (!m) return undefined;
+  return {
+    via: m[1] === CAUSE_LABELS.aggregate ? 'aggregate' : 'cause',
+    ...(m[2] !== undefined ? { code: m[2] } : {}),
+    rest: m[3] as string,
+  };
+}

@@ -3,6 +3,7 @@
 
 // Last: answer.ts reads classify.ts and record.ts, which the lines above have loaded.
 export { type AnswerSteps, answerError, isWireCorrelationId, isWireServiceName } from './answer.js';
+export { CAUSE_LABELS, causeHeader, parseCauseHeader } from './chain.js';
 export { randomTraceId } from './correlation.js';
 export { type ErrorMemo, memoOf } from './error.js';
 export { grpcCodeName } from './grpc-codes.js';

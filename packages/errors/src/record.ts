@@ -8,7 +8,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { ATTR } from './attributes.js';
-import { type ChainLink, causeChain } from './chain.js';
+import { type ChainLink, causeChain, causeHeader } from './chain.js';
 import { toFaultlineError } from './classify.js';
 import { faultlineConfig } from './config.js';
 import { type FaultlineError, isFaultlineError, memoOf } from './error.js';
@@ -318,8 +318,8 @@ function composeStack(
   for (let i = 1; i < chain.length; i++) {
     if (text.length > maxLength) break;
     const link = chain[i] as ChainLink;
-    const label = link.via === 'aggregate' ? 'Aggregated' : 'Caused by';
-    text += `\n${label}: ${isFaultlineError(link.value) ? `[${link.value.code}] ` : ''}${redactStack(stackOf(link.value))}`;
+    const code = isFaultlineError(link.value) ? link.value.code : undefined;
+    text += `\n${causeHeader(link.via === 'aggregate' ? 'aggregate' : 'cause', code)}${redactStack(stackOf(link.value))}`;
   }
   const whole = text.length <= maxLength;
   if (text.length > maxLength) text = `${text.slice(0, maxLength)}…[truncated]`;

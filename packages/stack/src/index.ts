@@ -1,5 +1,8 @@
 export { eventually, type PromSample, promQuery } from './client.js';
-export { buildTree, explainTrace, parseJaegerBody, renderTree, type TraceTree } from './explain.js';
+export { explainTrace } from './explain.js';
+export { parseJaegerBody } from './explain-parse.js';
+export { renderTree } from './explain-render.js';
+export { buildTree, type TraceTree } from './explain-tree.js';
 export { freePort } from './ports.js';
 export { type ManagedProcess, startProcess, waitHealthy } from './process.js';
 export { renderAlertmanagerConfig, renderPrometheusConfig } from './render.js';

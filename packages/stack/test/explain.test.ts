@@ -4,19 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
-  buildTree,
-  causesOf,
   DEFAULT_JAEGER_URL,
   defaultJaegerUrl,
   EXPLAIN_EXIT,
   explainTrace,
   faultlineCli,
   isTraceId,
-  parseJaegerBody,
-  renderTree,
-  type SpanNode,
-  type TraceTree,
 } from '../src/explain.js';
+import { causesOf, parseJaegerBody } from '../src/explain-parse.js';
+import { renderTree } from '../src/explain-render.js';
+import { buildTree, type SpanNode, type TraceTree } from '../src/explain-tree.js';
 import { execution, healthy, inventory503 } from './explain-fixture.js';
 
 const PROCESS = 'grpc.faultline.demo.v1.Worker/Process';
