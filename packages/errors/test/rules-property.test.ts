@@ -116,9 +116,16 @@ const status = fc.oneof(
   fc.anything(),
 );
 
+/** Mostly an HTTP error status (so the response-reading branches run), else anything. */
+const errorStatus = fc.oneof(
+  { weight: 2, arbitrary: fc.integer({ min: 400, max: 599 }) },
+  { weight: 1, arbitrary: status },
+);
+
 const response = fc.oneof(
-  fc.record({ status, statusCode: status, headers }, { requiredKeys: [] }),
-  fc.anything(),
+  { weight: 3, arbitrary: fc.record({ status: fc.integer({ min: 400, max: 599 }), headers }) },
+  { weight: 2, arbitrary: fc.record({ status, statusCode: status, headers }, { requiredKeys: [] }) },
+  { weight: 1, arbitrary: fc.anything() },
 );
 
 const leaf = fc.record(
@@ -136,7 +143,7 @@ const leaf = fc.record(
     isAxiosError: fc.oneof(fc.constant(true), fc.anything()),
     response: maybeHostile(response),
     status,
-    statusCode: status,
+    statusCode: errorStatus,
     headers,
     $fault: fc.oneof(fc.constantFrom('client', 'server'), fc.anything()),
     $metadata: fc.oneof(fc.record({ httpStatusCode: status }), fc.anything()),
@@ -174,7 +181,8 @@ const leaf = fc.record(
     constraints: fc.anything(),
     children: fc.anything(),
   },
-  { requiredKeys: [] },
+  // The list fields are always there (each rule reads only its own); the rest come and go.
+  { requiredKeys: ['response', 'issues', 'details', 'inner', 'errors', 'statusDetails'] },
 );
 
 /** The fields that send a value into one rule's body; the rest of the look-alike stays random. */
@@ -199,7 +207,12 @@ const shapedLeaf = fc
 
 /** A thrown look-alike: an Error or a plain object with those fields (a hostile marker becomes a throwing getter), maybe a cause, maybe an array. */
 const lookAlike = fc
-  .tuple(shapedLeaf, fc.option(shapedLeaf, { nil: undefined }), fc.boolean(), fc.boolean())
+  .tuple(
+    shapedLeaf,
+    fc.option(shapedLeaf, { nil: undefined }),
+    fc.boolean(),
+    fc.oneof({ weight: 1, arbitrary: fc.constant(true) }, { weight: 4, arbitrary: fc.constant(false) }),
+  )
   .map(([fields, causeFields, asError, asArray]) => {
     const build = (f: Record<string, unknown>, error: boolean): object => {
       const target: Record<string, unknown> = error
@@ -280,7 +293,7 @@ describe('client-library rules over arbitrary look-alikes', () => {
           }
         }
       }),
-      { numRuns: 400 },
+      { numRuns: 600 },
     );
     // The look-alikes reach the rules' bodies, not only their first check.
     for (const id of [
