@@ -1,4 +1,4 @@
-import { FastifyOtelInstrumentation } from '@fastify/otel';
+import { createRequire } from 'node:module';
 import {
   getNodeAutoInstrumentations,
   type InstrumentationConfigMap,
@@ -70,12 +70,18 @@ const UPSTREAM = {
 const ADDITIONS: Record<string, { byDefault: boolean; create: () => Instrumentation[] }> = {
   fastify: {
     byDefault: true,
-    // Built on another @opentelemetry/instrumentation version, hence the cast.
-    create: () => [
-      new FastifyOtelInstrumentation({ registerOnInitialization: true }) as unknown as Instrumentation,
-    ],
+    // Loaded only when enabled: it brings its own @opentelemetry/instrumentation and core versions
+    // (hence the cast), which a service without it should not pay for at startup.
+    create: () => {
+      const { FastifyOtelInstrumentation } = load('@fastify/otel') as typeof import('@fastify/otel');
+      return [
+        new FastifyOtelInstrumentation({ registerOnInitialization: true }) as unknown as Instrumentation,
+      ];
+    },
   },
 };
+
+const load = createRequire(import.meta.url);
 
 /** The short names OTEL_NODE_ENABLED_INSTRUMENTATIONS / _DISABLED_ accept (`http`, `pg`, `fastify`…). */
 export const INSTRUMENTATION_NAMES: readonly string[] = [
