@@ -19,7 +19,9 @@ set -euo pipefail
 PACKAGES=(postgresql postgresql-client mariadb-server mariadb-client redis-server redis-tools)
 PG_MAJOR=15
 
-CACHE="${FAULTLINE_CACHE:-$HOME/.cache/faultline}"
+# shellcheck source=scripts/env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh" # FAULTLINE_CACHE and its one default
+CACHE="$FAULTLINE_CACHE"
 mkdir -p "$CACHE"
 LOG="$CACHE/apt-databases.log"
 

@@ -22,7 +22,9 @@ PROMETHEUS_UPSTREAM=2.42.0         # Debian bookworm: prometheus 2.42.0+ds-5+deb
 ALERTMANAGER_UPSTREAM=0.25.0       # Debian bookworm: prometheus-alertmanager 0.25.0-1+b4
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CACHE="${FAULTLINE_CACHE:-$HOME/.cache/faultline}"
+# shellcheck source=scripts/env.sh
+source "$REPO/scripts/env.sh" # FAULTLINE_CACHE and its one default
+CACHE="$FAULTLINE_CACHE"
 BIN="$CACHE/bin"
 STAMPS="$CACHE/stamps"
 BUILD="$CACHE/build"

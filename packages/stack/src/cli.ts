@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { renderPrometheusConfig } from './render.js';
 import { startStack } from './stack.js';
-import { missingTools, repoRoot, type ToolName } from './tools.js';
+import { findTool, missingTools, repoRoot, type ToolName } from './tools.js';
 import { StackError } from './usage-error.js';
 
 const USAGE = `faultline-stack <command>
@@ -10,9 +11,22 @@ const USAGE = `faultline-stack <command>
   up        start them on loopback (free ports), print the URLs, run until Ctrl-C
   down      stop a stack started by \`up\`
   status    show whether the programs of a running stack answer
+  which TOOL            print where TOOL is (collector, jaeger, prometheus, promtool, alertmanager,
+                        amtool): $FAULTLINE_CACHE/bin first, then PATH; exit 1 when missing
+  render-prometheus OUT write prometheus/prometheus.yml rendered for loopback, as \`up\` renders it
+                        (the compose ports; services from OUT's folder/services.json)
 Environment: FAULTLINE_STACK_DIR (run folder, default <repo>/.run/stack), FAULTLINE_CACHE (tools cache).`;
 
 const TOOLS: ToolName[] = ['collector', 'jaeger', 'prometheus', 'promtool', 'alertmanager', 'amtool'];
+
+/** The ports prometheus/prometheus.yml names for compose, for a rendering outside a running stack. */
+const COMPOSE_PORTS = {
+  prometheus: 9090,
+  alertmanager: 9093,
+  collectorPrometheus: 8889,
+  collectorTelemetry: 8888,
+  jaegerMetrics: 14269,
+};
 
 function runDir(): string {
   return process.env.FAULTLINE_STACK_DIR ?? join(repoRoot(), '.run', 'stack');
@@ -86,6 +100,36 @@ async function main(argv: string[]): Promise<number> {
         console.log(`  ${up ? 'up  ' : 'DOWN'} ${name.padEnd(18)} ${url}`);
       }
       return ok ? 0 : 1;
+    }
+    case 'which': {
+      const tool = argv[1] as ToolName;
+      if (!TOOLS.includes(tool)) {
+        console.error(`which needs one of ${TOOLS.join(', ')}\n\n${USAGE}`);
+        return 2;
+      }
+      const found = findTool(tool);
+      if (found === undefined) {
+        console.error(`${tool} is not installed; run \`faultline-stack install\` (scripts/setup-tools.sh)`);
+        return 1;
+      }
+      console.log(found);
+      return 0;
+    }
+    case 'render-prometheus': {
+      const out = argv[1];
+      if (out === undefined) {
+        console.error(`render-prometheus needs an output file\n\n${USAGE}`);
+        return 2;
+      }
+      const text = renderPrometheusConfig({
+        repo: repoRoot(),
+        ports: COMPOSE_PORTS,
+        servicesFile: join(dirname(out), 'services.json'),
+        scrapeIntervalSeconds: 2,
+        evaluationIntervalSeconds: 2,
+      });
+      writeFileSync(out, text);
+      return 0;
     }
     default:
       console.log(USAGE);

@@ -93,6 +93,46 @@ describe('the loopback pipeline (real collector, Jaeger, Prometheus, Alertmanage
     expect(series[0]!.metric.span_kind).toBe('SPAN_KIND_SERVER');
   });
 
+  it('stores the span metric exemplar that points back at the failed trace, and Jaeger SPM reads the series', async () => {
+    const traceId = hex(16);
+    await sendSpan(traceId, { 'error.type': 'internal_error' }, true, 'exemplar-e2e');
+    const query = 'traces_span_metrics_duration_milliseconds_bucket{service_name="exemplar-e2e"}';
+    const exemplars = await eventually(
+      `an exemplar with trace_id ${traceId}`,
+      async () => {
+        const now = Math.floor(Date.now() / 1000);
+        const url = new URL('/api/v1/query_exemplars', stack.urls.prometheus);
+        url.search = new URLSearchParams({
+          query,
+          start: String(now - 300),
+          end: String(now + 60),
+        }).toString();
+        const text = await (await fetch(url)).text();
+        return text.includes(traceId) ? text : undefined;
+      },
+      90_000,
+    );
+    expect(exemplars).toContain(traceId);
+    const calls = await eventually(
+      'Jaeger SPM calls for exemplar-e2e',
+      async () => {
+        const url = new URL('/api/metrics/calls', stack.urls.jaegerQuery);
+        url.search = new URLSearchParams({
+          service: 'exemplar-e2e',
+          spanKind: 'server',
+          endTs: String(Date.now() + 60_000),
+          lookback: '300000',
+          step: '1000',
+          ratePer: '60000',
+        }).toString();
+        const text = await (await fetch(url)).text();
+        return text.includes('"value"') ? text : undefined;
+      },
+      60_000,
+    );
+    expect(calls).toContain('exemplar-e2e');
+  });
+
   it('has Prometheus scraping every pipeline program', async () => {
     const up = await eventually(
       'all pipeline scrape targets up',
