@@ -127,7 +127,8 @@ function fromObject(value: object, options: ClassifyOptions | undefined): Faultl
   const rule =
     ruleFrom(value, code, name, message, cause) ??
     findInCauses(value, cause, aggregateMembersOf(value, exceptionType));
-  const stack = errorLike ? stackOfThrown(value) : undefined;
+  const replaced = rule?.message;
+  const stack = errorLike && replaced === undefined ? stackOfThrown(value) : undefined;
   const details = rule?.details;
   // A built-in rule's frozen details are codes from its own tables (see rules/rule.ts): copied,
   // not redacted again (redaction is most of the cost of classifying a caught driver error).
@@ -140,14 +141,19 @@ function fromObject(value: object, options: ClassifyOptions | undefined): Faultl
     severity: rule?.severity,
     details: trusted ? undefined : details,
     message:
-      typeof message === 'string' && message.length > 0
-        ? message
-        : errorLike
-          ? `${exceptionType} with no message`
-          : `a non-error ${exceptionType} was thrown: ${safeStringify(value, 256)}`,
+      replaced !== undefined
+        ? replaced
+        : typeof message === 'string' && message.length > 0
+          ? message
+          : errorLike
+            ? `${exceptionType} with no message`
+            : `a non-error ${exceptionType} was thrown: ${safeStringify(value, 256)}`,
     exceptionType,
-    stack: typeof stack === 'string' ? stack : undefined,
-    cause,
+    // A replaced message: the thrown value, with its own message and stack, is kept as the cause,
+    // and this error's stack is its header alone (the frames are the cause's, shown once).
+    stack:
+      replaced !== undefined ? `FaultlineError: ${replaced}` : typeof stack === 'string' ? stack : undefined,
+    cause: replaced !== undefined ? value : cause,
     retryAfterMs: rule?.retryAfterMs ?? retryAfterOfThrown(value),
     service,
     correlationId,

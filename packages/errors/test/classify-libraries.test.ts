@@ -260,6 +260,9 @@ describe('MongoDB and mongoose', () => {
     const castErr = toFaultlineError(cast);
     expectCode(castErr, 'invalid_params', false);
     expect(castErr.details).toEqual({ fields: ['age'] });
+    // mongoose's text quotes the rejected value: the error says what failed, the cause keeps the text.
+    expect(castErr.message).toBe('mongoose: A parameter has an invalid value; fix the request.');
+    expect((castErr.cause as Error).message).toContain('not a number');
     expect(JSON.stringify(castErr.details)).not.toContain('not a number');
   });
 

@@ -20,7 +20,14 @@ import {
   startPostgres,
   startRedis,
 } from '../../../test/support/servers.js';
-import { type ErrorCategory, type FaultlineError, type Severity, toFaultlineError } from '../src/index.js';
+import {
+  type ErrorCategory,
+  type FaultlineError,
+  type Severity,
+  toFaultlineError,
+  toGrpcStatus,
+  toProblemDetails,
+} from '../src/index.js';
 
 interface Expected {
   code: string;
@@ -402,6 +409,20 @@ describe('MariaDB with mysql2', () => {
       },
     );
     expect(JSON.stringify(err.details)).not.toContain('alice');
+  });
+
+  it("the driver's text, which quotes the duplicate value, stays in the cause: callers get the safe message", async () => {
+    const c = await conn();
+    await c.query("INSERT INTO users (id, email) VALUES (10, 'carol-handle-77')");
+    const thrown = await rejection(c.query("INSERT INTO users (id, email) VALUES (11, 'carol-handle-77')"));
+    expect((thrown as Error).message).toContain('carol-handle-77');
+    const err = toFaultlineError(thrown);
+    expect(err.message).toBe('mysql 1062: The resource already exists.');
+    expect(err.cause).toBe(thrown);
+    const problem = toProblemDetails(err);
+    expect(problem.status).toBe(409);
+    expect(JSON.stringify(problem)).not.toContain('carol-handle-77');
+    expect(JSON.stringify(toGrpcStatus(err))).not.toContain('carol-handle-77');
   });
 
   it('deadlock between two connections -> transaction_conflict (retryable)', async () => {

@@ -1,6 +1,7 @@
 // What the database families share: the match they answer, with the details every one keeps
 // (`db.system.name`, and the store's own code as `db.response.status_code`), made once per
 // (system, status, code) and reused, so a storm of the same error allocates nothing here.
+import { lookupErrorCode } from '../taxonomy.js';
 import type { RuleMatch } from './rule.js';
 
 // system -> status -> code (+ retryable) -> match: lookups on the strings the error already
@@ -28,10 +29,11 @@ export function dbMatch(
     status === undefined
       ? { 'db.system.name': system }
       : { 'db.system.name': system, 'db.response.status_code': status };
+  const message = safeMessageOf(system, status, code);
   const match: RuleMatch =
     retryable === undefined
-      ? { code, details: Object.freeze(details) }
-      : { code, retryable, details: Object.freeze(details) };
+      ? { code, message, details: Object.freeze(details) }
+      : { code, retryable, message, details: Object.freeze(details) };
   Object.freeze(match);
   // Bounded: a hostile stream of made-up statuses must not grow it without limit.
   if (cached < MAX_CACHED) {
@@ -41,6 +43,16 @@ export function dbMatch(
     cached++;
   }
   return match;
+}
+
+/**
+ * What a database error says to the caller in place of the driver's text, which quotes data
+ * (MySQL's "Duplicate entry 'bob'...", Mongo's "dup key: { email: ... }", Drizzle's query and
+ * parameters): the system, its code and what the Faultline code means. The driver's error is the cause.
+ */
+export function safeMessageOf(system: string, status: string | undefined, code: string): string {
+  const meaning = lookupErrorCode(code)?.description || code.replace(/_/g, ' ');
+  return status === undefined ? `${system}: ${meaning}` : `${system} ${status}: ${meaning}`;
 }
 
 /** A short exact message (client libraries' fixed texts), or undefined: long texts are never looked up. */

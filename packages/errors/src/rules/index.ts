@@ -174,12 +174,13 @@ export function matchRules(
 }
 
 function copyMatch(m: RuleMatch): RuleMatch {
-  const { code, retryable, severity, details, retryAfterMs } = m;
+  const { code, retryable, severity, details, retryAfterMs, message } = m;
   const out: RuleMatch = { code: String(code) };
   if (typeof retryable === 'boolean') out.retryable = retryable;
   if (typeof severity === 'string') out.severity = severity;
   // Copied (never frozen): only built-in rules' frozen details skip redaction (classify.ts).
   if (details !== null && typeof details === 'object') out.details = { ...details };
   if (typeof retryAfterMs === 'number') out.retryAfterMs = retryAfterMs;
+  if (typeof message === 'string') out.message = message;
   return out;
 }

@@ -2,7 +2,7 @@
 // on its prototype), and `mongoose`'s own errors (ValidationError, CastError, ...). A server
 // error's numeric `code` decides; then its error labels (TransientTransactionError,
 // RetryableWriteError); then the class. https://www.mongodb.com/docs/manual/reference/error-codes/
-import { dbMatch } from './db.js';
+import { dbMatch, safeMessageOf } from './db.js';
 import { boundedNames, type ClassifierRule, type RuleMatch, type ThrownView } from './rule.js';
 
 const SYSTEM = 'mongodb';
@@ -90,6 +90,9 @@ function mongoMatch(view: ThrownView): RuleMatch | undefined {
   return mapped === undefined ? undefined : dbMatch(SYSTEM, status, mapped);
 }
 
+// mongoose's own text quotes the rejected values ("Cast to Number failed for value ..."): the fields say which.
+const VALIDATION_MESSAGE = safeMessageOf('mongoose', undefined, 'invalid_params');
+
 export const mongodbRules: readonly ClassifierRule[] = [
   {
     id: 'mongodb.server',
@@ -150,12 +153,20 @@ export const mongodbRules: readonly ClassifierRule[] = [
         const errors = view.get('errors');
         if (errors === null || typeof errors !== 'object' || Array.isArray(errors)) return undefined;
         if (typeof view.get('_message') !== 'string') return undefined;
-        return { code: 'invalid_params', details: { fields: boundedNames(Object.keys(errors)) } };
+        return {
+          code: 'invalid_params',
+          message: VALIDATION_MESSAGE,
+          details: { fields: boundedNames(Object.keys(errors)) },
+        };
       }
       if (name === 'CastError') {
         const path = view.get('path');
         if (typeof path !== 'string' || typeof view.get('kind') !== 'string') return undefined;
-        return { code: 'invalid_params', details: { fields: boundedNames([path]) } };
+        return {
+          code: 'invalid_params',
+          message: VALIDATION_MESSAGE,
+          details: { fields: boundedNames([path]) },
+        };
       }
       if (name === 'VersionError' || name === 'DocumentNotFoundError') {
         // mongoose's carry the document's `version`/`modifiedPaths` or `filter`: a bare name is not enough.

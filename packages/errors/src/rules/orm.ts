@@ -3,7 +3,15 @@
 // the driver's error itself (the rules above take it as is); TypeORM's QueryFailedError copies
 // the driver's fields onto itself and keeps it as `driverError`; Sequelize keeps it as
 // `parent`/`original`; Drizzle's DrizzleQueryError as `cause`. Prisma has its own codes.
+import { safeMessageOf } from './db.js';
 import { boundedNames, type ClassifierRule, type RuleMatch, type ThrownView, WRAPPED } from './rule.js';
+
+/** A match of an ORM's own class, with the safe message (the ORM's text may quote values), made once. */
+function ormMatch(orm: string, code: string, retryable?: boolean): Readonly<RuleMatch> {
+  const match: RuleMatch = { code, message: safeMessageOf(orm, undefined, code) };
+  if (retryable !== undefined) match.retryable = retryable;
+  return Object.freeze(match);
+}
 
 /** Prisma's P-codes (https://www.prisma.io/docs/orm/reference/error-reference). */
 const PRISMA_CODES = new Map<string, string>([
@@ -45,10 +53,10 @@ const PRISMA_CODES = new Map<string, string>([
 ]);
 
 const PRISMA_CLASSES = new Map<string, Readonly<RuleMatch>>([
-  ['PrismaClientValidationError', Object.freeze({ code: 'invalid_query' })], // the query the code built is invalid: a bug
-  ['PrismaClientUnknownRequestError', Object.freeze({ code: 'dependency_failed' })],
-  ['PrismaClientRustPanicError', Object.freeze({ code: 'dependency_failed', retryable: false })], // the engine must be restarted
-  ['PrismaClientInitializationError', Object.freeze({ code: 'configuration_error' })], // without an errorCode
+  ['PrismaClientValidationError', ormMatch('prisma', 'invalid_query')], // the query the code built is invalid: a bug
+  ['PrismaClientUnknownRequestError', ormMatch('prisma', 'dependency_failed')],
+  ['PrismaClientRustPanicError', ormMatch('prisma', 'dependency_failed', false)], // the engine must be restarted
+  ['PrismaClientInitializationError', ormMatch('prisma', 'configuration_error')], // without an errorCode
 ]);
 
 function prismaMatch(view: ThrownView): RuleMatch | undefined {
@@ -64,7 +72,7 @@ function prismaMatch(view: ThrownView): RuleMatch | undefined {
         const target = (view.get('meta') as { target?: unknown } | undefined)?.target;
         if (Array.isArray(target)) details.fields = boundedNames(target);
       }
-      return { code: mapped, details };
+      return { code: mapped, message: safeMessageOf('prisma', raw, mapped), details };
     }
   }
   return PRISMA_CLASSES.get(name);
@@ -109,15 +117,16 @@ function sequelizeMatch(view: ThrownView): RuleMatch | undefined {
   if (mapped === undefined) return undefined;
   if (mapped === 'invalid_params' || mapped === 'already_exists') {
     const fields = sequelizeFields(view);
-    if (fields !== undefined && fields.length > 0) return { code: mapped, details: { fields } };
+    if (fields !== undefined && fields.length > 0)
+      return { code: mapped, message: safeMessageOf('sequelize', undefined, mapped), details: { fields } };
   }
-  return { code: mapped };
+  return ormMatch('sequelize', mapped);
 }
 
 const TYPEORM_CLASSES = new Map<string, Readonly<RuleMatch>>([
-  ['EntityNotFoundError', Object.freeze({ code: 'not_found' })],
-  ['OptimisticLockVersionMismatchError', Object.freeze({ code: 'transaction_conflict' })],
-  ['EntityPropertyNotFoundError', Object.freeze({ code: 'invalid_query' })],
+  ['EntityNotFoundError', ormMatch('typeorm', 'not_found')],
+  ['OptimisticLockVersionMismatchError', ormMatch('typeorm', 'transaction_conflict')],
+  ['EntityPropertyNotFoundError', ormMatch('typeorm', 'invalid_query')],
 ]);
 
 export const ormRules: readonly ClassifierRule[] = [

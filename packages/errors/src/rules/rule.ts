@@ -36,6 +36,13 @@ export interface RuleMatch {
   details?: Record<string, string | number | boolean | readonly string[]>;
   /** A server's retry hint (Retry-After, RateLimit-Reset, ...), in milliseconds. */
   retryAfterMs?: number;
+  /**
+   * A message in place of the thrown value's, for libraries whose text quotes data (a database
+   * error quotes the duplicate value, the row, the query and its parameters): conflict,
+   * validation and timeout messages reach callers (problem+json `detail`, gRPC status message).
+   * The thrown value then becomes the error's `cause`, so its own message stays in spans and logs.
+   */
+  message?: string;
 }
 
 /** One line of a rule's documentation: what it matches and the code it yields then. */
