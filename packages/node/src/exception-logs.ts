@@ -1,4 +1,4 @@
-import type { ExceptionLogRecord } from '@faultline/errors';
+import { ATTR, type ExceptionLogRecord } from '@faultline/errors';
 import { type Attributes, context, logs, SeverityNumber, type Span, trace } from '@opentelemetry/api';
 import type { ExceptionSignal } from './config.js';
 
@@ -21,7 +21,7 @@ export function emitExceptionLog(
       eventName: 'exception',
       severityNumber: severity === 'FATAL' ? SeverityNumber.FATAL : SeverityNumber.ERROR,
       severityText: severity,
-      body: String(attributes['exception.message'] ?? attributes['exception.type'] ?? 'exception'),
+      body: String(attributes[ATTR.EXCEPTION_MESSAGE] ?? attributes[ATTR.EXCEPTION_TYPE] ?? 'exception'),
       attributes,
       context: ctx,
     });
@@ -34,7 +34,7 @@ export function emitExceptionLog(
 const logged = new WeakMap<object, Set<string>>();
 
 export function exceptionKey(attributes: Attributes): string {
-  return `${String(attributes['exception.type'])}\u0000${String(attributes['exception.message'])}`;
+  return `${String(attributes[ATTR.EXCEPTION_TYPE])}\u0000${String(attributes[ATTR.EXCEPTION_MESSAGE])}`;
 }
 
 export function markLogged(span: Span | undefined, attributes: Attributes): void {

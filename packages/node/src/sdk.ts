@@ -22,6 +22,7 @@ import { FaultlineNodeError } from './codes.js';
 import { type ResolvedConfig, resolveConfig, type StartOptions } from './config.js';
 import { createCrashMetrics } from './crash-metrics.js';
 import { logsEnabled, onExceptionLog } from './exception-logs.js';
+import { TELEMETRY_KEY } from './global-keys.js';
 import { createInstrumentations } from './instrumentations.js';
 import { createMetricReaders } from './metrics.js';
 import { OpenServerSpans } from './open-spans.js';
@@ -48,7 +49,7 @@ export interface FaultlineTelemetry {
 }
 
 // One instance per process even when the CJS and ESM builds (or two copies) are both loaded.
-const CURRENT = Symbol.for('faultline.node.telemetry');
+const CURRENT = TELEMETRY_KEY;
 const store = globalThis as Record<symbol, FaultlineTelemetry | undefined>;
 
 /**

@@ -1,4 +1,4 @@
-import { type FaultlineError, toFaultlineError } from '@faultline/errors';
+import { ATTR, type FaultlineError, toFaultlineError } from '@faultline/errors';
 import { fallback as cockatielFallback, type FallbackPolicy } from 'cockatiel';
 import { handleClassified } from './errors.js';
 import { OptionChecker } from './options.js';
@@ -77,9 +77,9 @@ class FallbackLayer<R> implements Layer {
       op.span.setAttribute(SPAN.FALLBACK, true);
       op.span.addEvent(SPAN.EVENT_FALLBACK, {
         [SPAN.POLICY]: this.config.name,
-        'error.type': err.code,
-        'faultline.error.code': err.code,
-        'faultline.error.category': err.category,
+        [ATTR.ERROR_TYPE]: err.code,
+        [ATTR.CODE]: err.code,
+        [ATTR.CATEGORY]: err.category,
       });
     }
     return this.config.factory(err, thrown);

@@ -1,4 +1,4 @@
-import { FaultlineError, isFaultlineError, toFaultlineError } from '@faultline/errors';
+import { ATTR, FaultlineError, isFaultlineError, toFaultlineError } from '@faultline/errors';
 import { errorAttributes, statusMessage } from '@faultline/errors/internal';
 import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import {
@@ -185,7 +185,7 @@ class RetryCall<T> {
       this.op.span.addEvent(SPAN.EVENT_RETRY, {
         [SPAN.ATTEMPT]: n,
         [SPAN.DELAY_MS]: decision,
-        'error.type': err.code,
+        [ATTR.ERROR_TYPE]: err.code,
       });
     }
     if (!(await sleep(decision, this.ctx.signal))) throw this.giveUp('aborted');
