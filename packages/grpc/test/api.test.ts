@@ -1,0 +1,8 @@
+import { describe, expect, it } from 'vitest';
+import { publicApiDrift } from '../../../test/support/public-api.js';
+
+describe('@faultline/grpc public API', () => {
+  it('exports exactly what the README lists', () => {
+    expect(publicApiDrift('grpc')).toEqual({ undocumented: [], unexported: [] });
+  });
+});

@@ -1,0 +1,8 @@
+import { describe, expect, it } from 'vitest';
+import { publicApiDrift } from '../../../test/support/public-api.js';
+
+describe('@faultline/resilience public API', () => {
+  it('exports exactly what the README lists', () => {
+    expect(publicApiDrift('resilience')).toEqual({ undocumented: [], unexported: [] });
+  });
+});
