@@ -43,6 +43,10 @@ const NAMES = [
   'KafkaJSProtocolError',
   'KafkaJSNumberOfRetriesExceeded',
   'KafkaJSError',
+  // Object.prototype's keys: a table lookup must not find its functions.
+  'constructor',
+  'toString',
+  '__proto__',
 ];
 const CODES = [
   'ECONNREFUSED',
@@ -61,6 +65,9 @@ const CODES = [
   'ERR_JOSE_NEW',
   'ServerBusy',
   'REQUEST_SEND_ERROR',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
 ];
 const MESSAGES = [
   'fetch failed',
@@ -308,6 +315,27 @@ describe('client-library rules over arbitrary look-alikes', () => {
       'messaging.kafkajs',
     ])
       expect(answered, id).toContain(id);
+  });
+
+  it("a name, code or type that is one of Object.prototype's keys finds nothing in the tables", () => {
+    for (const key of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      const looks = [
+        { name: 'RestError', code: key },
+        { name: key, $fault: 'client' },
+        { name: 'FetchError', type: key },
+        { name: 'KafkaJSProtocolError', type: key },
+        { name: key.startsWith('_') ? 'KafkaJS__proto__' : `KafkaJS${key}`, type: key },
+        { name: 'JWTExpired', code: `ERR_J${key}` },
+      ];
+      for (const value of looks) {
+        const view = viewOf(value);
+        for (const rule of RULES) {
+          const m = rule.match(view);
+          if (m !== undefined) expect(typeof m.code, `${rule.id} on ${JSON.stringify(value)}`).toBe('string');
+          if (m !== undefined) expect(lookupErrorCode(m.code)).toBeDefined();
+        }
+      }
+    }
   });
 
   it('toFaultlineError over them yields a registered code and a bounded retry hint', () => {

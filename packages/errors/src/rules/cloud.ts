@@ -7,6 +7,7 @@ import {
   errorStatus,
   identifier,
   MAX_RETRY_AFTER_MS,
+  ownEntry,
   retryAfterFromHeaders,
 } from './hints.js';
 import { type ClassifierRule, type RuleMatch, type ThrownView, WRAPPED } from './rule.js';
@@ -163,7 +164,7 @@ export const cloudRules: readonly ClassifierRule[] = [
       const code = view.code;
       const status = errorStatus(view.get('statusCode'));
       const response = status === undefined ? undefined : view.get('response');
-      const known = typeof code === 'string' ? AZURE_CODES[code] : undefined;
+      const known = ownEntry(AZURE_CODES, code);
       if (known === undefined && status === undefined) {
         // A send error: the system error's code (ECONNREFUSED...) is `code`; node.ts knows it.
         return typeof code === 'string' ? view.inner({ code }) : undefined;
@@ -220,7 +221,7 @@ function awsMatch(view: ThrownView, name: string, fault: unknown): RuleMatch {
   if (service !== undefined) details[DETAIL.SERVICE_ERROR] = service;
   if (status !== undefined) details[DETAIL.HTTP_STATUS] = status;
   const code =
-    AWS_NAMES[name] ??
+    ownEntry(AWS_NAMES, name) ??
     (throttling
       ? 'rate_limited'
       : status !== undefined

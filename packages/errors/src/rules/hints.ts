@@ -146,3 +146,11 @@ export function casesOf(
   }
   return [...byCode].map(([code, keys]) => ({ matches: describe(keys.join(', ')), code }));
 }
+
+/**
+ * `table[key]` for a key read from a thrown value: own entries only, so a name or code such as
+ * `constructor` or `toString` finds nothing rather than Object.prototype's function.
+ */
+export function ownEntry<T>(table: Readonly<Record<string, T>>, key: unknown): T | undefined {
+  return typeof key === 'string' && Object.hasOwn(table, key) ? table[key] : undefined;
+}

@@ -1,6 +1,6 @@
 import { codeForHttpStatus } from '../http-status.js';
 import { safeGet } from '../safe.js';
-import { casesOf, DETAIL, errorStatus, identifier, retryAfterFromHeaders } from './hints.js';
+import { casesOf, DETAIL, errorStatus, identifier, ownEntry, retryAfterFromHeaders } from './hints.js';
 import { NODE_CODES } from './node.js';
 import { type ClassifierRule, type RuleMatch, type ThrownView, WRAPPED } from './rule.js';
 
@@ -165,7 +165,7 @@ export const httpClientRules: readonly ClassifierRule[] = [
       if (view.name !== 'FetchError') return undefined;
       const type = view.get('type');
       if (typeof type !== 'string') return undefined;
-      const code = NODE_FETCH_TYPES[type];
+      const code = ownEntry(NODE_FETCH_TYPES, type);
       if (code === undefined) return undefined;
       // type 'system' carries the system error's code (node.ts knows it) as `code` and `errno`.
       if (type === 'system') {

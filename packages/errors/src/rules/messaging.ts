@@ -1,4 +1,4 @@
-import { casesOf, DETAIL, identifier } from './hints.js';
+import { casesOf, DETAIL, identifier, ownEntry } from './hints.js';
 import { type ClassifierRule, type RuleMatch, type ThrownView, WRAPPED } from './rule.js';
 
 // Kafka (kafkajs): every error is a `KafkaJS*` class with `retriable`, which the client sets from
@@ -89,7 +89,7 @@ function kafkaMatch(view: ThrownView, name: string): RuleMatch {
     const type = view.get('type');
     const service = identifier(type);
     if (service !== undefined) details[DETAIL.SERVICE_ERROR] = service;
-    code = (typeof type === 'string' ? PROTOCOL_TYPES[type] : undefined) ?? CLIENT_NAMES[name];
+    code = ownEntry(PROTOCOL_TYPES, type) ?? ownEntry(CLIENT_NAMES, name);
   }
   const match: RuleMatch = {
     code: code ?? (retriable === true ? 'dependency_unavailable' : 'dependency_failed'),

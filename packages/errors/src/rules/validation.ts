@@ -1,5 +1,5 @@
 import { safeGet } from '../safe.js';
-import { casesOf, DETAIL } from './hints.js';
+import { casesOf, DETAIL, ownEntry } from './hints.js';
 import { boundedNames, type ClassifierRule, type RuleMatch, type ThrownView } from './rule.js';
 
 // Validation libraries (zod, joi, yup, ajv, class-validator): `invalid_params`, with the failing
@@ -254,7 +254,7 @@ export const validationRules: readonly ClassifierRule[] = [
     match(view) {
       const code = view.code;
       if (typeof code !== 'string' || !code.startsWith('ERR_J')) return undefined;
-      const known = JOSE_CODES[code];
+      const known = ownEntry(JOSE_CODES, code);
       if (known === undefined) return undefined;
       // A failed `nbf` check is a token used too early, not a wrong claim.
       if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && view.get('claim') === 'nbf') {
