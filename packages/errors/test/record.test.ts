@@ -107,7 +107,7 @@ describe('recordError', () => {
     expect(await total()).toBe(before + 2);
   });
 
-  it('increments faultline.errors with the DESIGN.md attributes', async () => {
+  it('increments faultline.errors with the labels of docs/architecture.md (Metrics and labels)', async () => {
     const span = otel.tracer.startSpan('POST /pay', { kind: SpanKind.SERVER });
     recordError(span, new FaultlineError({ code: 'memory_exhausted', message: 'heap' }), {
       httpStatusCode: 503,

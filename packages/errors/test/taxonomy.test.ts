@@ -14,7 +14,7 @@ import {
   lookupErrorCode,
 } from '../src/index.js';
 
-// DESIGN.md's default wire mapping, restated independently of the implementation.
+// The default wire mapping of docs/architecture.md ("Wire mapping"), restated independently of the implementation.
 const WIRE: Record<string, [keyof typeof GrpcCode, number]> = {
   validation: ['INVALID_ARGUMENT', 400],
   authentication: ['UNAUTHENTICATED', 401],
@@ -61,7 +61,7 @@ const SEED = [
 ];
 
 describe('taxonomy', () => {
-  it('maps every category to the DESIGN.md gRPC code and HTTP status', () => {
+  it('maps every category to the gRPC code and HTTP status of docs/architecture.md', () => {
     expect(Object.keys(WIRE).sort()).toEqual([...ERROR_CATEGORIES].sort());
     for (const category of ERROR_CATEGORIES) {
       const [grpc, http] = WIRE[category]!;

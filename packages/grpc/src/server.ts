@@ -51,7 +51,7 @@ export function withFaultline<T extends UntypedServiceImplementation>(
 
 /**
  * One handler, answering whatever it throws, rejects with, calls back with or emits as `error`
- * with the structured error: the DESIGN.md status code, a safe message and
+ * with the structured error: the status code of docs/architecture.md "Wire mapping", a safe message and
  * `grpc-status-details-bin`; the error is recorded on the server span active when the call started.
  */
 export function wrapHandler(

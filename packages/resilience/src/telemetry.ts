@@ -15,7 +15,7 @@ import {
 
 const SCOPE = '@faultline/resilience';
 
-/** Metric names (DESIGN.md "Telemetry names"); Prometheus adds `_total` to the counters. */
+/** Metric names (docs/architecture.md "Telemetry names"); Prometheus adds `_total` to the counters. */
 export const METRICS = {
   RETRY_ATTEMPTS: 'faultline.retry.attempts',
   CIRCUIT_STATE: 'faultline.circuit.state',

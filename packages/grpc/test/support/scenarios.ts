@@ -2,7 +2,7 @@ import { FaultlineError } from '@faultline/errors';
 import type * as grpcTypes from '@grpc/grpc-js';
 import type { SayReply, SayRequest } from './echo.js';
 
-/** One error per category, with the wire mapping DESIGN.md gives it. */
+/** One error per category, with the wire mapping docs/architecture.md ("Wire mapping") gives it. */
 export const CATEGORY_CASES = {
   validation: {
     grpc: 3,

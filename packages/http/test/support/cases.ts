@@ -1,6 +1,6 @@
 import { FaultlineError } from '@faultline/errors';
 
-/** [category, a code of it, the HTTP status DESIGN.md maps it to, extra fields]. */
+/** [category, a code of it, the HTTP status docs/architecture.md ("Wire mapping") maps it to, extra fields]. */
 export const CATEGORY_ROWS = [
   ['validation', 'invalid_params', 400, { message: 'email is not an address' }],
   ['authentication', 'unauthenticated', 401, { message: 'token expired' }],
