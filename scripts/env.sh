@@ -43,3 +43,24 @@ faultline_use_node() {
   export PATH="$pnpm_dir/node_modules/.bin:$PATH"
   faultline_log "node $(node --version), pnpm $(pnpm --version)"
 }
+
+# Installs Debian packages for a setup script: faultline_apt_install LOG PACKAGE... The packages
+# may start system services on install; the project never uses them (it runs its own processes on
+# chosen ports), so service starts are forbidden for the duration of the install. Needs root;
+# FAULTLINE_SKIP_APT=1 refuses. Waits for another apt run's dpkg lock instead of failing.
+faultline_apt_install() {
+  local log="$1"
+  shift
+  [ "${FAULTLINE_SKIP_APT:-}" = 1 ] && { faultline_log "missing Debian packages $* and FAULTLINE_SKIP_APT=1"; return 1; }
+  [ "$(id -u)" = 0 ] || { faultline_log "missing Debian packages $*: run as root, or apt-get install them"; return 1; }
+  faultline_log "installing Debian packages: $*"
+  local policy=/usr/sbin/policy-rc.d own_policy=0 rc=0
+  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod 755 "$policy"; own_policy=1; fi
+  {
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get -o DPkg::Lock::Timeout=900 update -q &&
+      apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends "$@"
+  } >"$log" 2>&1 || rc=$?
+  [ "$own_policy" = 1 ] && rm -f "$policy"
+  [ "$rc" = 0 ] || { tail -20 "$log" >&2; faultline_log "apt-get failed (log: $log)"; return 1; }
+}

@@ -38,21 +38,7 @@ install_packages() {
     log "reusing Debian postgresql-$PG_MAJOR $(dpkg-query -W -f='${Version}' "postgresql-$PG_MAJOR"), mariadb-server $(dpkg-query -W -f='${Version}' mariadb-server), redis-server $(dpkg-query -W -f='${Version}' redis-server)"
     return
   fi
-  [ "${FAULTLINE_SKIP_APT:-}" = 1 ] && die "missing Debian packages ${missing[*]} and FAULTLINE_SKIP_APT=1"
-  [ "$(id -u)" = 0 ] || die "missing Debian packages ${missing[*]}: run as root, or apt-get install them"
-  log "installing Debian packages: ${missing[*]}"
-  # As in scripts/setup-tools.sh: forbid service starts for the duration of the install.
-  local policy=/usr/sbin/policy-rc.d own_policy=0
-  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod 755 "$policy"; own_policy=1; fi
-  local rc=0
-  {
-    export DEBIAN_FRONTEND=noninteractive
-    # Another apt run may hold the dpkg lock: wait for it instead of failing.
-    apt-get -o DPkg::Lock::Timeout=900 update -q &&
-      apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends "${missing[@]}"
-  } >"$LOG" 2>&1 || rc=$?
-  [ "$own_policy" = 1 ] && rm -f "$policy"
-  [ "$rc" = 0 ] || { tail -20 "$LOG"; die "apt-get failed (log: $LOG)"; }
+  faultline_apt_install "$LOG" "${missing[@]}" || die "could not install ${missing[*]}"
   for p in "${PACKAGES[@]}"; do installed "$p" || die "$p is still not installed (log: $LOG)"; done
   log "installed (log: $LOG)"
 }

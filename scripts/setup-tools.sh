@@ -55,22 +55,7 @@ install_debian_packages() {
   if [ ${#missing[@]} -eq 0 ]; then
     log "reusing Debian prometheus $(dpkg-query -W -f='${Version}' prometheus), prometheus-alertmanager $(dpkg-query -W -f='${Version}' prometheus-alertmanager)"
   else
-    [ "${FAULTLINE_SKIP_APT:-}" = 1 ] && die "missing Debian packages ${missing[*]} and FAULTLINE_SKIP_APT=1"
-    [ "$(id -u)" = 0 ] || die "missing Debian packages ${missing[*]}: run as root, or apt-get install them"
-    log "installing Debian packages: ${missing[*]}"
-    # The packages start system services on install; we never use them (the stack runs its own
-    # processes on chosen ports), so forbid service starts for the duration of the install.
-    local policy=/usr/sbin/policy-rc.d own_policy=0
-    if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod 755 "$policy"; own_policy=1; fi
-    local rc=0
-    {
-      export DEBIAN_FRONTEND=noninteractive
-      # Another apt run may hold the dpkg lock: wait for it instead of failing.
-      apt-get -o DPkg::Lock::Timeout=900 update -q &&
-        apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends prometheus prometheus-alertmanager
-    } >"$CACHE/apt.log" 2>&1 || rc=$?
-    [ "$own_policy" = 1 ] && rm -f "$policy"
-    [ "$rc" = 0 ] || { tail -20 "$CACHE/apt.log"; die "apt-get failed (log: $CACHE/apt.log)"; }
+    faultline_apt_install "$CACHE/apt.log" prometheus prometheus-alertmanager || die "could not install ${missing[*]}"
     [ "$(upstream_version prometheus)" = "$PROMETHEUS_UPSTREAM" ] ||
       die "prometheus is $(upstream_version prometheus), expected $PROMETHEUS_UPSTREAM (Debian bookworm)"
     [ "$(upstream_version prometheus-alertmanager)" = "$ALERTMANAGER_UPSTREAM" ] ||
