@@ -6,21 +6,6 @@ import { correlationId } from './correlation.js';
 import type { FaultlineError } from './error.js';
 import { type RecordErrorOptions, recordError } from './record.js';
 
-/** A correlation ID that may become a response header or metadata value, and be read back from one. */
-const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-/** A service name as it may travel on the wire (problem+json body, gRPC ErrorInfo metadata). */
-const SERVICE_NAME = /^[\w.@/:-]{1,128}$/;
-
-/** True for a correlation ID safe to put in (or take from) a header. */
-export function isWireCorrelationId(value: unknown): value is string {
-  return typeof value === 'string' && CORRELATION_ID.test(value);
-}
-
-/** True for a service name safe to put in (or take from) an answer. */
-export function isWireServiceName(value: unknown): value is string {
-  return typeof value === 'string' && SERVICE_NAME.test(value);
-}
-
 export interface AnswerSteps<W> {
   /** The server span to record on. */
   span: Span | undefined;

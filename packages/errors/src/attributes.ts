@@ -25,4 +25,6 @@ export const ATTR = {
   RPC_RESPONSE_STATUS_CODE: 'rpc.response.status_code',
   /** Set on a span and its exception event when the storm guard withheld the stacktrace (record-policy.ts). */
   SUPPRESSED: 'faultline.error.suppressed',
+  /** On a span and log record a process-level failure ended or produced: uncaughtException, unhandledRejection. */
+  ORIGIN: 'faultline.error.origin',
 } as const;

@@ -34,3 +34,18 @@ export function traceResponseOf(context: SpanContext): string | undefined {
   if (!isSpanContextValid(context) || (context.traceFlags & TraceFlags.SAMPLED) === 0) return undefined;
   return `00-${context.traceId}-${context.spanId}-01`;
 }
+
+/** A correlation ID that may become a response header or metadata value, and be read back from one. */
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** A service name as it may travel on the wire (problem+json body, gRPC ErrorInfo metadata). */
+const SERVICE_NAME = /^[\w.@/:-]{1,128}$/;
+
+/** True for a correlation ID safe to put in (or take from) a header. */
+export function isWireCorrelationId(value: unknown): value is string {
+  return typeof value === 'string' && CORRELATION_ID.test(value);
+}
+
+/** True for a service name safe to put in (or take from) an answer. */
+export function isWireServiceName(value: unknown): value is string {
+  return typeof value === 'string' && SERVICE_NAME.test(value);
+}

@@ -4,6 +4,7 @@
 import { createRequire } from 'node:module';
 import type * as Protobuf from 'protobufjs';
 import { faultlineConfig } from './config.js';
+import { isWireCorrelationId, isWireServiceName } from './correlation.js';
 import { FaultlineError } from './error.js';
 import { codeForGrpcStatus } from './grpc-codes.js';
 import {
@@ -184,8 +185,8 @@ function decode(input: GrpcStatusInput | Uint8Array): FaultlineError {
     ...(isSeverity(meta.severity) ? { severity: meta.severity } : {}),
     ...(retryable !== undefined ? { retryable } : {}),
     ...(status?.retryAfterMs !== undefined ? { retryAfterMs: status.retryAfterMs } : {}),
-    ...(validId(meta.correlationId) ? { correlationId: meta.correlationId } : {}),
-    ...(validService(meta.service) ? { service: meta.service } : {}),
+    ...(isWireCorrelationId(meta.correlationId) ? { correlationId: meta.correlationId } : {}),
+    ...(isWireServiceName(meta.service) ? { service: meta.service } : {}),
   });
 }
 
@@ -197,14 +198,6 @@ function resolveCode(reason: string | undefined, metaCode: string | undefined, g
   const foreign = reason?.toLowerCase();
   if (foreign && isValidCode(foreign)) return foreign;
   return codeForGrpcStatus(grpcCode);
-}
-
-function validId(v: unknown): v is string {
-  return typeof v === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(v);
-}
-
-function validService(v: unknown): v is string {
-  return typeof v === 'string' && /^[\w.@/:-]{1,128}$/.test(v);
 }
 
 function metadataBytes(metadata: unknown): Uint8Array | undefined {

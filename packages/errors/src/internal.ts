@@ -2,9 +2,9 @@
 // applications do not need. No stability promise: it changes with the packages that use it.
 
 // Last: answer.ts reads classify.ts and record.ts, which the lines above have loaded.
-export { type AnswerSteps, answerError, isWireCorrelationId, isWireServiceName } from './answer.js';
+export { type AnswerSteps, answerError } from './answer.js';
 export { CAUSE_LABELS, causeHeader, parseCauseHeader } from './chain.js';
-export { randomTraceId } from './correlation.js';
+export { isWireCorrelationId, isWireServiceName, randomTraceId } from './correlation.js';
 export { type ErrorMemo, memoOf } from './error.js';
 export { grpcCodeName } from './grpc-codes.js';
 export { DEFAULT_ERROR_DOMAIN, reasonForCode } from './grpc-status.js';

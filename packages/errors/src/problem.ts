@@ -1,3 +1,4 @@
+import { isWireCorrelationId, isWireServiceName } from './correlation.js';
 import { FaultlineError } from './error.js';
 import { codeForHttpStatus, httpStatusFor } from './http-status.js';
 import {
@@ -136,11 +137,7 @@ function decode(body: unknown, status?: number): FaultlineError {
     ...(typeof retryAfter === 'number' && Number.isFinite(retryAfter) && retryAfter >= 0
       ? { retryAfterMs: retryAfter }
       : {}),
-    ...(typeof obj?.correlationId === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(obj.correlationId)
-      ? { correlationId: obj.correlationId }
-      : {}),
-    ...(typeof obj?.service === 'string' && /^[\w.@/:-]{1,128}$/.test(obj.service)
-      ? { service: obj.service }
-      : {}),
+    ...(isWireCorrelationId(obj?.correlationId) ? { correlationId: obj.correlationId } : {}),
+    ...(isWireServiceName(obj?.service) ? { service: obj.service } : {}),
   });
 }

@@ -1,4 +1,4 @@
-import { type FaultlineError, faultlineConfig } from '@faultline/errors';
+import { ATTR, type FaultlineError, faultlineConfig } from '@faultline/errors';
 import { errorAttributes, exceptionAttributes, statusMessage } from '@faultline/errors/internal';
 import { type Attributes, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/sdk-trace';
@@ -93,7 +93,7 @@ export class OpenServerSpans {
     for (const span of spans) this.ended(span);
     const config = faultlineConfig();
     const exception = exceptionAttributes(err, config.maxAttributeLength);
-    const attributes: Attributes = { ...errorAttributes(err), 'faultline.error.origin': origin };
+    const attributes: Attributes = { ...errorAttributes(err), [ATTR.ORIGIN]: origin };
     let ended = 0;
     for (const span of spans) {
       try {

@@ -1,5 +1,11 @@
-import { type FaultlineError, faultlineConfig, recordError, toFaultlineError } from '@faultline/errors';
-import { errorAttributes, exceptionAttributes, isIgnored, linkCounted } from '@faultline/errors/internal';
+import { ATTR, type FaultlineError, faultlineConfig, recordError, toFaultlineError } from '@faultline/errors';
+import {
+  errorAttributes,
+  exceptionAttributes,
+  isIgnored,
+  linkCounted,
+  statusMessage,
+} from '@faultline/errors/internal';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { printRejectionHeader, rethrow } from './crash-header.js';
 import type { CrashMetrics } from './crash-metrics.js';
@@ -118,7 +124,7 @@ function recordProcessFailure(value: unknown, origin: string, fatal: boolean): v
     const attributes = {
       ...exceptionAttributes(err, faultlineConfig().maxAttributeLength),
       ...(errorAttributes(err) as Record<string, string | number | boolean>),
-      'faultline.error.origin': origin,
+      [ATTR.ORIGIN]: origin,
     };
     const openSpans = fatal ? state?.handlers.openSpans : undefined;
     const linked = span ?? openSpans?.single();
@@ -127,10 +133,10 @@ function recordProcessFailure(value: unknown, origin: string, fatal: boolean): v
     if (!fatal) return;
     if (span) {
       // The crash failed this operation whatever its own status rule says (a 4xx-class error included).
-      span.setAttribute('faultline.error.origin', origin);
+      span.setAttribute(ATTR.ORIGIN, origin);
       span.setStatus({
         code: SpanStatusCode.ERROR,
-        message: `${origin}: ${err.code}: ${err.message}`.slice(0, 512),
+        message: statusMessage(err, origin),
       });
       span.end();
     }

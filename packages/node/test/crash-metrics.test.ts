@@ -100,7 +100,10 @@ describe('a fatal crash with metrics pulled (the default)', () => {
     // The request the throw ended is the same failure: not counted a second time (with its own
     // severity, under the request's operation) next to the crash.
     const all = errorsOf('svc-crash-otlp');
-    expect(all.map((p) => p.attributes), JSON.stringify(all)).toHaveLength(1);
+    expect(
+      all.map((p) => p.attributes),
+      JSON.stringify(all),
+    ).toHaveLength(1);
   });
 });
 
