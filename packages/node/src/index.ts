@@ -1,4 +1,4 @@
-export { FaultlineNodeError, LIBRARY_ERROR_CODES, type LibraryErrorCode } from './codes.js';
+export { FaultlineNodeError, LIBRARY_ERROR_CODES, type LibraryErrorCode } from './usage-error.js';
 export {
   type Environment,
   type ExceptionSignal,

@@ -6,7 +6,7 @@ import {
   type IMetricReader,
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
-import { FaultlineNodeError } from './codes.js';
+import { FaultlineNodeError } from './usage-error.js';
 import type { ResolvedConfig } from './config.js';
 import { type Problem, report } from './report.js';
 

@@ -3,7 +3,7 @@
  * app loads; CommonJS modules are instrumented through require hooks. (`--import` resolves to
  * register-esm, which installs the ESM loader hook first and then loads this file's ESM build.)
  */
-import { FaultlineNodeError } from './codes.js';
+import { FaultlineNodeError } from './usage-error.js';
 import { report } from './report.js';
 import { start } from './sdk.js';
 

@@ -1,4 +1,4 @@
-import { FaultlineNodeError, type LibraryErrorCode } from './codes.js';
+import { FaultlineNodeError, type LibraryErrorCode } from './usage-error.js';
 
 /** One configuration or runtime problem, said once, naming the variable and what it accepts. */
 export interface Problem {

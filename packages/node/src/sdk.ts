@@ -18,7 +18,7 @@ import {
   SimpleSpanProcessor,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
-import { FaultlineNodeError } from './codes.js';
+import { FaultlineNodeError } from './usage-error.js';
 import { type ResolvedConfig, resolveConfig, type StartOptions } from './config.js';
 import { createCrashMetrics } from './crash-metrics.js';
 import { logsEnabled, onExceptionLog } from './exception-logs.js';
