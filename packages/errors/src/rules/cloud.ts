@@ -10,7 +10,7 @@ import {
   ownEntry,
   retryAfterFromHeaders,
 } from './hints.js';
-import { type ClassifierRule, type RuleMatch, type ThrownView, WRAPPED } from './rule.js';
+import { type BuiltInRule, type RuleMatch, type ThrownView, WRAPPED } from './rule.js';
 
 // Cloud SDKs: AWS SDK v3 (smithy ServiceException: `name` is the service's error name, `$fault`,
 // `$retryable`, `$metadata.httpStatusCode`), Azure (`RestError`: `code`, `statusCode`) and Google
@@ -130,9 +130,10 @@ const NOT_AWS_NAMES: ReadonlySet<string> = new Set([
   'TimeoutError',
 ]);
 
-export const cloudRules: readonly ClassifierRule[] = [
+export const cloudRules: readonly BuiltInRule[] = [
   {
     id: 'cloud.aws',
+    gate: (name, code) => code === 'undefined' && name !== undefined && !NOT_AWS_NAMES.has(name),
     libraries: ['@aws-sdk/*', '@smithy/smithy-client'],
     cases: [
       ...casesOf(Object.entries(AWS_NAMES), (keys) => `name ${keys} (with \`$fault\`)`),
@@ -154,6 +155,7 @@ export const cloudRules: readonly ClassifierRule[] = [
   },
   {
     id: 'cloud.azure',
+    gate: (name) => name === 'RestError',
     libraries: ['@azure/core-rest-pipeline', '@azure/*'],
     cases: [
       ...casesOf(Object.entries(AZURE_CODES), (keys) => `RestError code ${keys}`),
@@ -184,6 +186,7 @@ export const cloudRules: readonly ClassifierRule[] = [
   },
   {
     id: 'cloud.google',
+    gate: (_name, code) => code === 'number',
     libraries: ['google-gax', '@google-cloud/*'],
     cases: [
       {

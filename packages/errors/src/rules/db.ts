@@ -37,8 +37,14 @@ export function dbMatch(
   Object.freeze(match);
   // Bounded: a hostile stream of made-up statuses must not grow it without limit.
   if (cached < MAX_CACHED) {
-    if (bySystem === undefined) cache.set(system, (bySystem = new Map()));
-    if (byStatus === undefined) bySystem.set(status ?? '', (byStatus = new Map()));
+    if (bySystem === undefined) {
+      bySystem = new Map();
+      cache.set(system, bySystem);
+    }
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      bySystem.set(status ?? '', byStatus);
+    }
     byStatus.set(variant, match);
     cached++;
   }

@@ -2,7 +2,7 @@ import { codeForHttpStatus } from '../http-status.js';
 import { safeGet } from '../safe.js';
 import { casesOf, DETAIL, errorStatus, identifier, ownEntry, retryAfterFromHeaders } from './hints.js';
 import { NODE_CODES } from './node.js';
-import { type ClassifierRule, type RuleMatch, type ThrownView, WRAPPED } from './rule.js';
+import { type BuiltInRule, type RuleMatch, type ThrownView, WRAPPED } from './rule.js';
 
 // HTTP clients: axios, got, ky, node-fetch, undici / Node's fetch. A client's error carries the
 // response (status, headers) or the reason there was none (its own timer, a cancel, a system
@@ -47,6 +47,17 @@ function fromCause(view: ThrownView, fallback: RuleMatch | undefined): RuleMatch
 
 const AXIOS_NAMES: ReadonlySet<unknown> = new Set(['AxiosError', 'CanceledError']);
 
+/** The names the got rule looks at (its gate). */
+const GOT_NAMES: ReadonlySet<unknown> = new Set([
+  'TimeoutError',
+  'CancelError',
+  'MaxRedirectsError',
+  'ParseError',
+  'RequestError',
+  'ReadError',
+  'UploadError',
+]);
+
 /** got's timer phases that are the network's (the others are the request's budget). */
 const GOT_NETWORK_PHASES: ReadonlySet<unknown> = new Set(['lookup', 'connect', 'secureConnect', 'socket']);
 
@@ -60,9 +71,10 @@ const NODE_FETCH_TYPES: Readonly<Record<string, string>> = {
   system: 'connection_failed',
 };
 
-export const httpClientRules: readonly ClassifierRule[] = [
+export const httpClientRules: readonly BuiltInRule[] = [
   {
     id: 'http-clients.axios',
+    gate: (name) => AXIOS_NAMES.has(name),
     libraries: ['axios'],
     cases: [
       { matches: 'CanceledError / ERR_CANCELED', code: 'cancelled' },
@@ -100,6 +112,7 @@ export const httpClientRules: readonly ClassifierRule[] = [
   {
     // got and ky both raise `HTTPError` with the response (got: plain headers; ky: a fetch Response).
     id: 'http-clients.http-error',
+    gate: (name, code) => name === 'HTTPError' || code === 'string',
     libraries: ['got', 'ky'],
     cases: [
       {
@@ -115,6 +128,7 @@ export const httpClientRules: readonly ClassifierRule[] = [
   },
   {
     id: 'http-clients.got',
+    gate: (name) => GOT_NAMES.has(name),
     libraries: ['got'],
     cases: [
       {
@@ -146,6 +160,7 @@ export const httpClientRules: readonly ClassifierRule[] = [
   },
   {
     id: 'http-clients.ky',
+    gate: (name) => name === 'NetworkError',
     libraries: ['ky'],
     cases: [{ matches: 'NetworkError (its cause decides; else)', code: 'connection_failed' }],
     match(view) {
@@ -156,6 +171,7 @@ export const httpClientRules: readonly ClassifierRule[] = [
   },
   {
     id: 'http-clients.node-fetch',
+    gate: (name) => name === 'FetchError',
     libraries: ['node-fetch'],
     cases: [
       ...casesOf(Object.entries(NODE_FETCH_TYPES), (keys) => `FetchError type ${keys}`),
@@ -180,6 +196,7 @@ export const httpClientRules: readonly ClassifierRule[] = [
     // Node's fetch: TypeError('fetch failed') with the reason as `cause`; undici's ResponseError
     // (its `responseError` interceptor) with `statusCode` and `headers`.
     id: 'http-clients.undici',
+    gate: (name, code) => code === 'string' || name === 'TypeError',
     libraries: ['undici', 'node:fetch'],
     cases: [
       { matches: "TypeError 'fetch failed' (its cause decides; else)", code: 'connection_failed' },

@@ -1,6 +1,7 @@
-// The classifier's table: user rules first, then the built-in families, cheapest first. Every
-// rule runs for every thrown value no earlier rule recognised, so a rule reads the fields the
-// view already holds before anything else (see rule.ts).
+// The classifier's table: user rules first, then the built-in families, cheapest first. User
+// rules run for every thrown value; a built-in rule runs only when its gate (rule.ts) says a value
+// of this name and code type may be its own, and a rule reads the fields the view already holds
+// before anything else (see rule.ts).
 import { isFaultlineError } from '../error.js';
 import { safeGet, thrownFields } from '../safe.js';
 import { lookupErrorCode } from '../taxonomy.js';
@@ -14,14 +15,21 @@ import { nodeRules } from './node.js';
 import { ormRules } from './orm.js';
 import { postgresRules } from './postgres.js';
 import { redisRules } from './redis.js';
-import { type ClassifierRule, type RuleMatch, type ThrownView, WRAPPED } from './rule.js';
+import {
+  type BuiltInRule,
+  type ClassifierRule,
+  type CodeType,
+  type RuleMatch,
+  type ThrownView,
+  WRAPPED,
+} from './rule.js';
 import { validationRules } from './validation.js';
 
 export type { ClassifierRule, RuleCase, RuleMatch, ThrownView } from './rule.js';
 export { boundedNames, MAX_DETAIL_NAME_LENGTH, MAX_DETAIL_NAMES, WRAPPED } from './rule.js';
 
 /** The built-in rules, in the order they are tried. */
-export const BUILT_IN_RULES: readonly ClassifierRule[] = Object.freeze([
+export const BUILT_IN_RULES: readonly BuiltInRule[] = Object.freeze([
   // Exact-code lookups first: the caught ECONNREFUSED must stay the cheapest path.
   ...nodeRules,
   ...postgresRules,
@@ -34,6 +42,40 @@ export const BUILT_IN_RULES: readonly ClassifierRule[] = Object.freeze([
   ...validationRules,
   ...messagingRules,
 ]);
+
+/**
+ * The built-in rules a value of this name and code type can match, in table order: the rules
+ * whose gate says so (or that have none). Decided once per (code type, name) and kept, bounded:
+ * past MAX_GATED_NAMES names per code type the list is worked out for the call alone. Only
+ * built-ins are kept here (user rules always run, ahead of them), so adding or removing a user
+ * rule changes nothing in it.
+ */
+const gated = new Map<CodeType, Map<string | undefined, readonly BuiltInRule[]>>();
+const MAX_GATED_NAMES = 256;
+
+export function builtInRulesFor(name: unknown, codeType: CodeType): readonly BuiltInRule[] {
+  const key = typeof name === 'string' ? name : undefined;
+  let byName = gated.get(codeType);
+  const known = byName?.get(key);
+  if (known !== undefined) return known;
+  const rules = BUILT_IN_RULES.filter((rule) => passes(rule, key, codeType));
+  if (byName === undefined) {
+    byName = new Map();
+    gated.set(codeType, byName);
+  }
+  if (byName.size < MAX_GATED_NAMES) byName.set(key, rules);
+  return rules;
+}
+
+function passes(rule: BuiltInRule, name: string | undefined, codeType: CodeType): boolean {
+  if (rule.gate === undefined) return true;
+  try {
+    return rule.gate(name, codeType) !== false;
+  } catch {
+    // A gate that throws gates nothing.
+    return true;
+  }
+}
 
 let userRules: readonly ClassifierRule[] = [];
 let table: readonly ClassifierRule[] = BUILT_IN_RULES;
@@ -136,6 +178,12 @@ class View implements ThrownView {
   }
 }
 
+/** The view the rules see of an object (its cheap fields read once, guarded). */
+export function thrownView(value: object, depth = 0): ThrownView {
+  const f = thrownFields(value);
+  return new View(value, f.code, f.name, f.message, f.cause, depth);
+}
+
 /** The table's verdict on any value (a FaultlineError keeps its own code); never throws. */
 export function matchThrown(value: unknown, depth = 0): RuleMatch | undefined {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
@@ -153,19 +201,26 @@ export function matchRules(
   cause: unknown,
   depth = 0,
 ): RuleMatch | undefined {
-  const rules = table;
-  const users = userRules.length;
+  const users = userRules;
   const view = new View(value, code, name, message, cause, depth);
-  for (let i = 0; i < rules.length; i++) {
+  for (let i = 0; i < users.length; i++) {
     try {
-      const m = rules[i]!.match(view);
+      const m = users[i]!.match(view);
       if (m === undefined || m === null) continue;
-      // Built-in rules answer registered codes (test/classify-rules.test.ts checks every case);
-      // a user's answer is copied field by field (a getter of it may throw: then it is no match)
+      // A user's answer is copied field by field (a getter of it may throw: then it is no match)
       // and counts only with a registered code.
-      if (i >= users) return m;
       const usable = copyMatch(m);
       if (lookupErrorCode(usable.code) !== undefined) return usable;
+    } catch {
+      // A rule that throws does not match; classification goes on.
+    }
+  }
+  const rules = builtInRulesFor(name, typeof code);
+  for (let i = 0; i < rules.length; i++) {
+    try {
+      // Built-in rules answer registered codes (test/classify-rules.test.ts checks every case).
+      const m = rules[i]!.match(view);
+      if (m !== undefined && m !== null) return m;
     } catch {
       // A rule that throws does not match; classification goes on.
     }

@@ -1,5 +1,5 @@
 import { casesOf, DETAIL, identifier, ownEntry } from './hints.js';
-import { type ClassifierRule, type RuleMatch, type ThrownView, WRAPPED } from './rule.js';
+import { type BuiltInRule, type RuleMatch, type ThrownView, WRAPPED } from './rule.js';
 
 // Kafka (kafkajs): every error is a `KafkaJS*` class with `retriable`, which the client sets from
 // the broker's error table; the rule keeps it as the error's `retryable` whatever the code.
@@ -99,9 +99,10 @@ function kafkaMatch(view: ThrownView, name: string): RuleMatch {
   return match;
 }
 
-export const messagingRules: readonly ClassifierRule[] = [
+export const messagingRules: readonly BuiltInRule[] = [
   {
     id: 'messaging.kafkajs',
+    gate: (name) => name?.startsWith('KafkaJS') === true,
     libraries: ['kafkajs'],
     cases: [
       ...casesOf(Object.entries(PROTOCOL_TYPES), (keys) => `KafkaJSProtocolError type ${keys}`),

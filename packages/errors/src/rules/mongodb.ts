@@ -3,7 +3,7 @@
 // error's numeric `code` decides; then its error labels (TransientTransactionError,
 // RetryableWriteError); then the class. https://www.mongodb.com/docs/manual/reference/error-codes/
 import { dbMatch, safeMessageOf } from './db.js';
-import { boundedNames, type ClassifierRule, type RuleMatch, type ThrownView } from './rule.js';
+import { type BuiltInRule, boundedNames, type RuleMatch, type ThrownView } from './rule.js';
 
 const SYSTEM = 'mongodb';
 
@@ -91,11 +91,20 @@ function mongoMatch(view: ThrownView): RuleMatch | undefined {
 }
 
 // mongoose's own text quotes the rejected values ("Cast to Number failed for value ..."): the fields say which.
+/** The names mongoose.validation looks at (its gate). */
+const MONGOOSE_NAMES: ReadonlySet<string> = new Set([
+  'ValidationError',
+  'CastError',
+  'VersionError',
+  'DocumentNotFoundError',
+]);
+
 const VALIDATION_MESSAGE = safeMessageOf('mongoose', undefined, 'invalid_params');
 
-export const mongodbRules: readonly ClassifierRule[] = [
+export const mongodbRules: readonly BuiltInRule[] = [
   {
     id: 'mongodb.server',
+    gate: (name, code) => code === 'number' || name?.startsWith('Mongo') === true,
     libraries: ['mongodb', 'mongoose'],
     cases: [
       { matches: 'E11000 duplicate key (code 11000, 11001, 12582)', code: 'already_exists' },
@@ -137,6 +146,7 @@ export const mongodbRules: readonly ClassifierRule[] = [
   },
   {
     id: 'mongoose.validation',
+    gate: (name) => name !== undefined && MONGOOSE_NAMES.has(name),
     libraries: ['mongoose'],
     cases: [
       {

@@ -4,7 +4,7 @@
 // https://dev.mysql.com/doc/mysql-errors/8.0/en/server-error-reference.html
 // https://mariadb.com/kb/en/mariadb-error-code-reference/
 import { dbMatch } from './db.js';
-import type { ClassifierRule, RuleMatch, ThrownView } from './rule.js';
+import type { BuiltInRule, RuleMatch, ThrownView } from './rule.js';
 
 const BY_ERRNO = new Map<number, string>([
   [1022, 'already_exists'], // ER_DUP_KEY
@@ -119,9 +119,10 @@ function serverError(view: ThrownView, code: unknown): RuleMatch | undefined {
   return mapped === undefined ? undefined : dbMatch(system, status, mapped);
 }
 
-export const mysqlRules: readonly ClassifierRule[] = [
+export const mysqlRules: readonly BuiltInRule[] = [
   {
     id: 'mysql.errno',
+    gate: (name, code) => code === 'string' || (code === 'undefined' && name === 'Error'),
     libraries: ['mysql2', 'mysql'],
     cases: [
       { matches: 'ER_DUP_ENTRY 1062, ER_DUP_KEY 1022, 1586', code: 'already_exists' },
@@ -181,6 +182,7 @@ export const mysqlRules: readonly ClassifierRule[] = [
   },
   {
     id: 'mysql.client',
+    gate: (_name, code) => code === 'string',
     libraries: ['mysql2', 'mysql'],
     cases: [
       {

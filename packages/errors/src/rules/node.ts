@@ -1,5 +1,5 @@
 import { casesOf, DETAIL, errorStatus } from './hints.js';
-import type { ClassifierRule, RuleMatch, ThrownView } from './rule.js';
+import type { BuiltInRule, RuleMatch, ThrownView } from './rule.js';
 
 // Node's own errors: system errors (errno names in `code`), the `ERR_*` codes of `node:` modules
 // and undici (Node's fetch), the DOMException names of AbortSignal, and the built-in error classes.
@@ -182,9 +182,10 @@ const BODY_PARSE_FAILED = Object.freeze({
   details: Object.freeze({ [DETAIL.LIBRARY_CODE]: 'entity.parse.failed' }),
 });
 
-export const nodeRules: readonly ClassifierRule[] = [
+export const nodeRules: readonly BuiltInRule[] = [
   {
     id: 'node.code',
+    gate: (_name, code) => code === 'string',
     libraries: ['node', 'undici'],
     cases: casesOf(
       [...NODE_CODES].map(([key, m]) => [key, m.code] as const),
@@ -204,6 +205,7 @@ export const nodeRules: readonly ClassifierRule[] = [
   },
   {
     id: 'node.name',
+    gate: (name) => name !== undefined && NODE_NAMES.has(name),
     libraries: ['node', 'undici'],
     cases: [
       ...casesOf(
@@ -226,6 +228,7 @@ export const nodeRules: readonly ClassifierRule[] = [
   },
   {
     id: 'node.range-error-allocation',
+    gate: (name) => name === 'RangeError',
     libraries: ['node'],
     cases: [
       {
@@ -243,6 +246,7 @@ export const nodeRules: readonly ClassifierRule[] = [
   },
   {
     id: 'node.body-parse',
+    gate: (name, code) => code === 'string' || name === 'SyntaxError',
     libraries: ['express', 'body-parser', 'fastify'],
     cases: [
       {

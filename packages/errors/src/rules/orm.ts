@@ -4,7 +4,7 @@
 // the driver's fields onto itself and keeps it as `driverError`; Sequelize keeps it as
 // `parent`/`original`; Drizzle's DrizzleQueryError as `cause`. Prisma has its own codes.
 import { safeMessageOf } from './db.js';
-import { boundedNames, type ClassifierRule, type RuleMatch, type ThrownView, WRAPPED } from './rule.js';
+import { type BuiltInRule, boundedNames, type RuleMatch, type ThrownView, WRAPPED } from './rule.js';
 
 /** A match of an ORM's own class, with the safe message (the ORM's text may quote values), made once. */
 function ormMatch(orm: string, code: string, retryable?: boolean): Readonly<RuleMatch> {
@@ -129,9 +129,10 @@ const TYPEORM_CLASSES = new Map<string, Readonly<RuleMatch>>([
   ['EntityPropertyNotFoundError', ormMatch('typeorm', 'invalid_query')],
 ]);
 
-export const ormRules: readonly ClassifierRule[] = [
+export const ormRules: readonly BuiltInRule[] = [
   {
     id: 'orm.prisma',
+    gate: (name) => name?.startsWith('PrismaClient') === true,
     libraries: ['@prisma/client'],
     cases: [
       { matches: 'P2002 unique constraint (`fields` = meta.target)', code: 'already_exists' },
@@ -161,6 +162,7 @@ export const ormRules: readonly ClassifierRule[] = [
   },
   {
     id: 'orm.sequelize',
+    gate: (name) => name?.startsWith('Sequelize') === true,
     libraries: ['sequelize'],
     cases: [
       { matches: 'any Sequelize error with a driver error in `parent`/`original`', code: WRAPPED },
@@ -185,6 +187,7 @@ export const ormRules: readonly ClassifierRule[] = [
   },
   {
     id: 'orm.typeorm',
+    gate: (name) => name === 'QueryFailedError' || (name !== undefined && TYPEORM_CLASSES.has(name)),
     libraries: ['typeorm'],
     cases: [
       { matches: 'QueryFailedError: its `driverError`', code: WRAPPED },
@@ -200,6 +203,7 @@ export const ormRules: readonly ClassifierRule[] = [
   },
   {
     id: 'orm.drizzle',
+    gate: (name) => name === 'Error',
     libraries: ['drizzle-orm'],
     cases: [
       {

@@ -2,7 +2,7 @@
 // five-character SQLSTATE in `code`. The specific codes first, then the class (first two
 // characters). https://www.postgresql.org/docs/current/errcodes-appendix.html
 import { dbMatch, shortMessage } from './db.js';
-import type { ClassifierRule, RuleMatch } from './rule.js';
+import type { BuiltInRule, RuleMatch } from './rule.js';
 
 const SYSTEM = 'postgresql';
 
@@ -122,9 +122,10 @@ const CLIENT_CODES = new Map<string, string>([
   ['CONNECT_TIMEOUT', 'network_timeout'],
 ]);
 
-export const postgresRules: readonly ClassifierRule[] = [
+export const postgresRules: readonly BuiltInRule[] = [
   {
     id: 'postgres.sqlstate',
+    gate: (_name, code) => code === 'string',
     libraries: ['pg', 'postgres'],
     cases: [
       { matches: 'SQLSTATE 23505 unique_violation', code: 'already_exists' },
@@ -173,6 +174,7 @@ export const postgresRules: readonly ClassifierRule[] = [
   },
   {
     id: 'postgres.client',
+    gate: (_name, code) => code === 'string' || code === 'undefined',
     libraries: ['pg', 'pg-pool', 'postgres'],
     cases: [
       {

@@ -3,7 +3,7 @@
 // error is known by the upper-case word it starts with (https://redis.io/docs/latest/develop/reference/protocol-spec/#simple-errors);
 // that prefix is kept as `db.response.status_code`, never the rest of the reply nor the command's arguments.
 import { dbMatch, shortMessage } from './db.js';
-import type { ClassifierRule, RuleMatch, ThrownView } from './rule.js';
+import type { BuiltInRule, RuleMatch, ThrownView } from './rule.js';
 
 const SYSTEM = 'redis';
 
@@ -138,9 +138,10 @@ function socketTimeoutMatch(view: ThrownView): RuleMatch | undefined {
     : undefined;
 }
 
-export const redisRules: readonly ClassifierRule[] = [
+export const redisRules: readonly BuiltInRule[] = [
   {
     id: 'redis.reply',
+    gate: (name, code) => code === 'undefined' && (name === 'ReplyError' || name === 'Error'),
     libraries: ['ioredis', 'redis'],
     cases: [
       {
@@ -163,6 +164,8 @@ export const redisRules: readonly ClassifierRule[] = [
   },
   {
     id: 'redis.client',
+    gate: (name, code) =>
+      code === 'undefined' && (name === undefined || name === 'Error' || IOREDIS_NAMES.has(name)),
     libraries: ['ioredis', 'redis'],
     cases: [
       {

@@ -73,6 +73,32 @@ export interface ClassifierRule {
   match(view: ThrownView): RuleMatch | undefined;
 }
 
+/** `typeof` of a thrown value's `code`: what a gate sees of it. */
+export type CodeType =
+  | 'undefined'
+  | 'string'
+  | 'number'
+  | 'bigint'
+  | 'boolean'
+  | 'symbol'
+  | 'object'
+  | 'function';
+
+/**
+ * Whether a built-in rule can match a value with this `name` (undefined for any name that is not
+ * a string) and this `typeof code`, decided from those two alone: false only when `match` returns
+ * undefined for every such value, whatever its other fields. The dispatch (index.ts) skips the
+ * rules whose gate says false, deciding once per (name, code type) seen; no gate: always tried.
+ * Must be pure and must not throw. test/classify-dispatch.test.ts compares the gated dispatch with
+ * the full scan over look-alikes of every rule's shapes.
+ */
+export type RuleGate = (name: string | undefined, codeType: CodeType) => boolean;
+
+/** A built-in rule: a ClassifierRule with an optional gate (user rules have none: they always run). */
+export interface BuiltInRule extends ClassifierRule {
+  readonly gate?: RuleGate;
+}
+
 /** Most names a bounded list detail keeps (failing field paths, ...). */
 export const MAX_DETAIL_NAMES = 20;
 /** Longest name a bounded list detail keeps; longer ones are cut. */

@@ -1,6 +1,6 @@
 import { safeGet } from '../safe.js';
 import { casesOf, DETAIL, ownEntry } from './hints.js';
-import { boundedNames, type ClassifierRule, type RuleMatch, type ThrownView } from './rule.js';
+import { type BuiltInRule, boundedNames, type RuleMatch, type ThrownView } from './rule.js';
 
 // Validation libraries (zod, joi, yup, ajv, class-validator): `invalid_params`, with the failing
 // fields as a bounded detail (boundedNames: at most 20 paths of at most 64 characters, segments joined
@@ -112,6 +112,9 @@ function unauthenticated(reason: string, libraryCode: string): RuleMatch {
   };
 }
 
+/** The names the jsonwebtoken rule looks at (its gate). */
+const JWT_NAMES: ReadonlySet<string> = new Set(['TokenExpiredError', 'NotBeforeError', 'JsonWebTokenError']);
+
 /** jose error codes. */
 const JOSE_CODES: Readonly<Record<string, RuleMatch>> = {
   ERR_JWT_EXPIRED: unauthenticated('token_expired', 'ERR_JWT_EXPIRED'),
@@ -137,9 +140,10 @@ const JOSE_CODES: Readonly<Record<string, RuleMatch>> = {
   },
 };
 
-export const validationRules: readonly ClassifierRule[] = [
+export const validationRules: readonly BuiltInRule[] = [
   {
     id: 'validation.zod',
+    gate: (name) => name === 'ZodError',
     libraries: ['zod'],
     cases: [{ matches: 'ZodError `issues[].path`', code: 'invalid_params' }],
     match(view) {
@@ -153,6 +157,7 @@ export const validationRules: readonly ClassifierRule[] = [
     // joi and yup both name theirs ValidationError: joi's has `isJoi` and `details[].path` (arrays),
     // yup's has `inner[].path` (strings) and its own `path`.
     id: 'validation.joi-yup',
+    gate: (name) => name === 'ValidationError',
     libraries: ['joi', 'yup'],
     cases: [
       { matches: 'ValidationError `isJoi`, `details[].path` (joi)', code: 'invalid_params' },
@@ -172,6 +177,7 @@ export const validationRules: readonly ClassifierRule[] = [
     // ajv's ValidationError (async schemas) and MissingRefError are named plain 'Error' with no
     // code: only their fixed messages let the rule read further.
     id: 'validation.ajv',
+    gate: (name, code) => name === 'Error' && code === 'undefined',
     libraries: ['ajv'],
     cases: [
       {
@@ -201,6 +207,7 @@ export const validationRules: readonly ClassifierRule[] = [
   {
     // class-validator returns ValidationError[]; services throw that array, or wrap it as `cause`.
     id: 'validation.class-validator',
+    // No gate: an array (no name, no code) or any error whose cause is one.
     libraries: ['class-validator'],
     cases: [
       {
@@ -217,6 +224,7 @@ export const validationRules: readonly ClassifierRule[] = [
   },
   {
     id: 'auth.jsonwebtoken',
+    gate: (name) => name !== undefined && JWT_NAMES.has(name),
     libraries: ['jsonwebtoken'],
     cases: [
       {
@@ -246,6 +254,7 @@ export const validationRules: readonly ClassifierRule[] = [
   },
   {
     id: 'auth.jose',
+    gate: (_name, code) => code === 'string',
     libraries: ['jose'],
     cases: casesOf(
       Object.entries(JOSE_CODES).map(([key, m]) => [key, m.code] as const),
