@@ -3,9 +3,13 @@
 // Both with their full default set (OTEL_NODE_ENABLED_INSTRUMENTATIONS unset: every instrumentation
 // but fs and host-metrics), the same set on both sides: ours without its own addition (fastify,
 // which the stock register does not have); BENCH_SET=full keeps it (ours then does more),
-// BENCH_SET=small names five on both sides.
+// BENCH_SET=small names five on both sides. Ours turns Node's compile cache on (compile-cache.ts);
+// FAULTLINE_COMPILE_CACHE=false measures it without, BENCH_STOCK_CACHE=1 gives the stock register
+// the same cache (NODE_COMPILE_CACHE) so that both sides start from cached code.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, reportMeasured } from '../../../scripts/bench-lib.mjs';
 
@@ -26,11 +30,15 @@ const env: Record<string, string | undefined> = {
 };
 
 const oursEnv = set === 'same' ? { ...env, OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'fastify' } : env;
+const stockEnv =
+  process.env.BENCH_STOCK_CACHE === '1'
+    ? { ...env, NODE_COMPILE_CACHE: join(tmpdir(), 'node-compile-cache') }
+    : env;
 
 function once(preload: string): number {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, ['--require', preload, app], {
-    env: preload === ours ? oursEnv : env,
+    env: preload === ours ? oursEnv : stockEnv,
     stdio: 'ignore',
   });
   if (r.status !== 0) throw new Error(`startup run with ${preload} exited ${r.status}`);
@@ -59,7 +67,7 @@ reportMeasured(
       : set === 'full'
         ? "each register's full default set: ours adds fastify"
         : 'the stock default set on both sides'
-  })`,
+  }; compile cache: ours ${process.env.FAULTLINE_COMPILE_CACHE === 'false' ? 'off' : 'on'}, stock ${process.env.BENCH_STOCK_CACHE === '1' ? 'on' : 'off'})`,
   'auto-instrumentations-node/register',
   median(a),
   '@faultline/node/register',

@@ -119,6 +119,8 @@ export interface ResolvedConfig {
   logLevel: LogLevel | undefined;
   processHandlers: boolean;
   traceResponse: boolean;
+  /** FAULTLINE_COMPILE_CACHE: whether the register turned Node's compile cache on (compile-cache.ts). */
+  compileCache: boolean;
   /** What is recorded: the hook, the ignore lists and the storm guard. */
   recording: {
     beforeRecord: BeforeRecord | undefined;
@@ -218,6 +220,8 @@ function resolveProcess(from: Sources): ProcessSettings {
     logLevel,
     processHandlers: options.processHandlers ?? true,
     traceResponse: bool(from, 'FAULTLINE_TRACE_RESPONSE', options.traceResponse, true),
+    // Read by the register before anything else loads (compile-cache.ts); checked here to report a bad value.
+    compileCache: bool(from, 'FAULTLINE_COMPILE_CACHE', undefined, true),
   };
 }
 

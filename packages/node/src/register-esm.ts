@@ -3,6 +3,7 @@
  * `module.register` (no --experimental-loader), then starts telemetry, so that ESM imports of
  * http, undici, @grpc/grpc-js, pino, express and fastify are patched like their CommonJS forms.
  */
+import './compile-cache.js';
 import { register } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
 import { createAddHookMessageChannel } from 'import-in-the-middle';

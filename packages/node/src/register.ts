@@ -3,9 +3,11 @@
  * app loads; CommonJS modules are instrumented through require hooks. (`--import` resolves to
  * register-esm, which installs the ESM loader hook first and then loads this file's ESM build.)
  */
-import { FaultlineNodeError } from './usage-error.js';
+// First, before the SDK and the instrumentations load: the compile cache serves them on the next start.
+import './compile-cache.js';
 import { report } from './report.js';
 import { start } from './sdk.js';
+import { FaultlineNodeError } from './usage-error.js';
 
 try {
   start();
