@@ -1,4 +1,3 @@
-export { FaultlineNodeError, LIBRARY_ERROR_CODES, type LibraryErrorCode } from './usage-error.js';
 export {
   type Environment,
   type ExceptionSignal,
@@ -16,3 +15,4 @@ export { PROMETHEUS_RESOURCE_LABELS } from './metrics.js';
 export { type SerializedError, serializeError } from './pino.js';
 export { FaultlineSpanProcessor } from './processor.js';
 export { type FaultlineTelemetry, shutdown, start, telemetry } from './sdk.js';
+export { FaultlineNodeError, LIBRARY_ERROR_CODES, type LibraryErrorCode } from './usage-error.js';

@@ -6,9 +6,9 @@ import {
   type IMetricReader,
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
-import { FaultlineNodeError } from './usage-error.js';
 import type { ResolvedConfig } from './config.js';
 import { type Problem, report } from './report.js';
+import { FaultlineNodeError } from './usage-error.js';
 
 /**
  * Resource attributes the Prometheus exporter copies onto every series, so that

@@ -18,7 +18,6 @@ import {
   SimpleSpanProcessor,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
-import { FaultlineNodeError } from './usage-error.js';
 import { type ResolvedConfig, resolveConfig, type StartOptions } from './config.js';
 import { createCrashMetrics } from './crash-metrics.js';
 import { logsEnabled, onExceptionLog } from './exception-logs.js';
@@ -29,6 +28,7 @@ import { OpenServerSpans } from './open-spans.js';
 import { installProcessHandlers, uninstallProcessHandlers } from './process-handlers.js';
 import { FaultlineSpanProcessor } from './processor.js';
 import { report, strictError } from './report.js';
+import { FaultlineNodeError } from './usage-error.js';
 
 interface Flushable {
   forceFlush(): Promise<void>;
