@@ -1,8 +1,10 @@
 import { trace } from '@opentelemetry/api';
 import { aggregateMembersOf } from './chain.js';
-import { FaultlineError, isFaultlineError } from './error.js';
+import { faultlineConfig } from './config.js';
+import { FaultlineError, isFaultlineError, PRE_REDACTED } from './error.js';
 import { decodeServiceError, isServiceErrorLike } from './grpc-status.js';
 import { codeForHttpStatus } from './http-status.js';
+import { redactBounded, redactionVersion } from './redact.js';
 import { matchRules, type RuleMatch as Rule } from './rules/index.js';
 import {
   isErrorLike,
@@ -134,6 +136,9 @@ function fromObject(value: object, options: ClassifyOptions | undefined): Faultl
   // not redacted again (redaction is most of the cost of classifying a caught driver error).
   // A user rule's details are never frozen here (rules/index.ts copies them), so they are redacted.
   const trusted = details !== undefined && Object.isFrozen(details);
+  // A frozen match is a built-in rule's (user matches are copies, never frozen): its message is a
+  // fixed text, redacted once per text (for the rules and bound in force), not per error.
+  const fixed = replaced !== undefined && Object.isFrozen(rule);
   const err = new FaultlineError({
     // Plain Errors thrown by code are execution failures; anything else is unknown.
     code: rule ? rule.code : errorLike ? 'execution_failed' : 'unknown_error',
@@ -142,7 +147,9 @@ function fromObject(value: object, options: ClassifyOptions | undefined): Faultl
     details: trusted ? undefined : details,
     message:
       replaced !== undefined
-        ? replaced
+        ? fixed
+          ? redactedFixedText(replaced)
+          : replaced
         : typeof message === 'string' && message.length > 0
           ? message
           : errorLike
@@ -157,9 +164,33 @@ function fromObject(value: object, options: ClassifyOptions | undefined): Faultl
     retryAfterMs: rule?.retryAfterMs ?? retryAfterOfThrown(value),
     service,
     correlationId,
-  });
+    [PRE_REDACTED]: fixed,
+  } as ConstructorParameters<typeof FaultlineError>[0]);
   if (trusted) (err as { details: Record<string, unknown> }).details = { ...details };
   return err;
+}
+
+// Built-in rules' fixed messages, redacted: valid for one version of the redaction rules and one
+// maxMessageLength; bounded (the texts are made from codes, but a made-up SQLSTATE makes a new one).
+const fixedTexts = new Map<string, string>();
+const MAX_FIXED_TEXTS = 256;
+let fixedVersion = -1;
+let fixedBound = -1;
+
+function redactedFixedText(text: string): string {
+  const version = redactionVersion();
+  const bound = faultlineConfig().maxMessageLength;
+  if (version !== fixedVersion || bound !== fixedBound) {
+    fixedTexts.clear();
+    fixedVersion = version;
+    fixedBound = bound;
+  }
+  let redacted = fixedTexts.get(text);
+  if (redacted === undefined) {
+    redacted = redactBounded(text, bound);
+    if (fixedTexts.size < MAX_FIXED_TEXTS) fixedTexts.set(text, redacted);
+  }
+  return redacted;
 }
 
 /**

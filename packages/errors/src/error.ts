@@ -55,6 +55,13 @@ export interface FaultlineErrorJSON {
   stack?: string;
 }
 
+/**
+ * An internal option (not exported by the package): the message is already redacted and bounded
+ * for the redaction rules and `maxMessageLength` in force (classify.ts, for a built-in rule's fixed
+ * text, whose redaction it memoises). Every other message is redacted here.
+ */
+export const PRE_REDACTED: unique symbol = Symbol('faultline.preRedactedMessage');
+
 const warnedCodes = new Set<string>();
 
 function warnUnregistered(code: string): void {
@@ -112,7 +119,8 @@ export class FaultlineError extends Error {
       remote,
       exceptionType,
       stack,
-    } = options ?? ({} as Partial<FaultlineErrorOptions>);
+      [PRE_REDACTED]: preRedacted,
+    } = (options ?? {}) as Partial<FaultlineErrorOptions> & { [PRE_REDACTED]?: unknown };
     // A registered code is valid by construction: one Map lookup instead of the pattern test.
     const registered = typeof raw === 'string' ? lookupErrorCode(raw) : undefined;
     const requested = registered !== undefined || isValidCode(raw) ? (raw as string) : 'unknown_error';
@@ -123,10 +131,13 @@ export class FaultlineError extends Error {
       if (lookupErrorCode(requested) === undefined) warnUnregistered(requested);
     }
     const config = faultlineConfig();
-    const message = redactBounded(
-      typeof rawMessage === 'string' ? rawMessage : requested.replace(/_/g, ' '),
-      config.maxMessageLength,
-    );
+    const message =
+      preRedacted === true && typeof rawMessage === 'string'
+        ? rawMessage
+        : redactBounded(
+            typeof rawMessage === 'string' ? rawMessage : requested.replace(/_/g, ' '),
+            config.maxMessageLength,
+          );
     const reuse = typeof stack === 'string' ? stack : undefined;
     const capture = captureStack ?? (stack === undefined && spec.captureStack);
     if (capture) {

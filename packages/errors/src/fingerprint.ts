@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { type FaultlineError, memoOf } from './error.js';
 
 const IN_APP_FRAMES = 5;
@@ -8,17 +8,23 @@ const MAX_SITE_FRAMES = 8_192;
 let cwd: string | undefined;
 
 interface Site {
-  code: string;
   /** The stack from its first frame on, a flat copy: no reference to the header (raw message). */
   frames: string;
-  value: string;
+  /** Fingerprint by error code (a site throws a handful of codes; bounded). */
+  values: Map<string, string>;
 }
+
+const MAX_CODES_PER_SITE = 16;
 
 // Errors thrown from one code path share their frames text exactly, line and column included.
 // Sites are found by the length of that text and confirmed by comparing it: a length is a
-// number key (no hashing of a long string per lookup) and the comparison is a memcmp.
-const sitesByLength = new Map<number, Site[]>();
+// number key (no hashing of a long string per lookup) and the comparison is a memcmp. Lengths
+// shared by several sites (one helper throwing for many callers) hold a map by frames text: one
+// hash and one comparison, not a comparison per site.
+const sitesByLength = new Map<number, Site | Map<string, Site>>();
+/** The remembered sites, oldest first from `oldest` (a ring: no shifting of the array). */
 const siteOrder: Site[] = [];
+let oldest = 0;
 
 /**
  * A stable identity for "the same error": code plus the top in-app frames, normalised (function
@@ -33,46 +39,69 @@ export function fingerprint(err: FaultlineError): string {
   return value;
 }
 
+function findSite(length: number, frames: string): Site | undefined {
+  const entry = sitesByLength.get(length);
+  if (entry === undefined) return undefined;
+  if (entry instanceof Map) return entry.get(frames);
+  // === compares flat contents (several times cheaper than endsWith).
+  return entry.frames === frames ? entry : undefined;
+}
+
 function siteFingerprint(code: string, stack: string): string {
   const framesAt = stack.indexOf('\n    at ');
   const length = stack.length - framesAt;
   const cacheable = framesAt >= 0 && length <= MAX_SITE_FRAMES;
-  if (cacheable) {
-    const bucket = sitesByLength.get(length);
-    if (bucket !== undefined) {
-      // A slice is O(1) and === compares flat contents (several times cheaper than endsWith).
-      const frames = stack.slice(framesAt);
-      for (const site of bucket) {
-        if (site.code === code && site.frames === frames) return site.value;
-      }
-    }
-  }
+  // A slice is O(1); it is copied flat only when remembered.
+  const site = cacheable ? findSite(length, stack.slice(framesAt)) : undefined;
+  const known = site?.values.get(code);
+  if (known !== undefined) return known;
   // sha1 as an identity hash (not for secrecy): native, and faster here than any JS hash.
-  const value = createHash('sha1')
-    .update(`${code}\n${inAppFrames(stack).join('\n')}`)
-    .digest('hex')
-    .slice(0, 16);
-  if (cacheable) remember({ code, frames: flatCopy(stack.slice(framesAt)), value }, length);
+  const value = hash('sha1', `${code}\n${inAppFrames(stack).join('\n')}`, 'hex').slice(0, 16);
+  if (site !== undefined) {
+    if (site.values.size < MAX_CODES_PER_SITE) site.values.set(code, value);
+  } else if (cacheable) {
+    remember({ frames: flatCopy(stack.slice(framesAt)), values: new Map([[code, value]]) }, length);
+  }
   return value;
 }
 
 function remember(site: Site, length: number): void {
-  if (siteOrder.length >= MAX_SITES) {
-    const old = siteOrder.shift() as Site;
-    const oldLength = old.frames.length;
-    const rest = (sitesByLength.get(oldLength) ?? []).filter((s) => s !== old);
-    if (rest.length > 0) sitesByLength.set(oldLength, rest);
-    else sitesByLength.delete(oldLength);
+  if (siteOrder.length < MAX_SITES) siteOrder.push(site);
+  else {
+    forget(siteOrder[oldest] as Site);
+    siteOrder[oldest] = site;
+    oldest = (oldest + 1) % MAX_SITES;
   }
-  siteOrder.push(site);
-  const bucket = sitesByLength.get(length);
-  if (bucket === undefined) sitesByLength.set(length, [site]);
-  else bucket.push(site);
+  const entry = sitesByLength.get(length);
+  if (entry === undefined) sitesByLength.set(length, site);
+  else if (entry instanceof Map) entry.set(site.frames, site);
+  else
+    sitesByLength.set(
+      length,
+      new Map([
+        [entry.frames, entry],
+        [site.frames, site],
+      ]),
+    );
 }
 
-/** A slice would keep the whole stack string alive, header and raw message with it. */
+function forget(old: Site): void {
+  const length = old.frames.length;
+  const entry = sitesByLength.get(length);
+  if (entry === old) sitesByLength.delete(length);
+  else if (entry instanceof Map) {
+    entry.delete(old.frames);
+    if (entry.size === 0) sitesByLength.delete(length);
+  }
+}
+
+/**
+ * A slice would keep the whole stack string alive, header and raw message with it. A one-character
+ * prefix makes a cons string that V8 flattens into a new string when it is sliced: the copy keeps
+ * only that new string (the frames), at the cost of one memcpy.
+ */
 function flatCopy(text: string): string {
-  return JSON.parse(JSON.stringify(text)) as string;
+  return ` ${text}`.slice(1);
 }
 
 /** `    at fn (file:line:col)` or `    at file:line:col` into [function, file], without a regex. */

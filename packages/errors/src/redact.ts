@@ -100,7 +100,16 @@ export function compilePatterns(patterns: Array<RegExp | string>): RegExp[] {
   });
 }
 
+/** Bumped whenever the extra patterns change: what redaction returns for a text may change with it. */
+let patternsVersion = 0;
+
+/** The version of the redaction rules in force (memos of redacted text are valid for one version). */
+export function redactionVersion(): number {
+  return patternsVersion;
+}
+
 export function setExtraPatterns(patterns: RegExp[]): void {
+  patternsVersion++;
   extraRules = patterns.map((pattern) => ({ pattern, replace: () => REDACTED }));
 }
 
