@@ -16,7 +16,11 @@ describe("the register turns Node's compile cache on", () => {
   });
 
   it('not with FAULTLINE_COMPILE_CACHE=false or NODE_DISABLE_COMPILE_CACHE=1', async () => {
-    for (const off of [{ FAULTLINE_COMPILE_CACHE: 'false' }, { NODE_DISABLE_COMPILE_CACHE: '1' }]) {
+    const offs: Record<string, string>[] = [
+      { FAULTLINE_COMPILE_CACHE: 'false' },
+      { NODE_DISABLE_COMPILE_CACHE: '1' },
+    ];
+    for (const off of offs) {
       const r = await runNode(['--require', REGISTER_CJS, 'compile-cache-app.cjs'], { ...env, ...off });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain('CACHE off');
