@@ -52,7 +52,8 @@ function siteFingerprint(code: string, stack: string): string {
   const length = stack.length - framesAt;
   const cacheable = framesAt >= 0 && length <= MAX_SITE_FRAMES;
   // A slice is O(1); it is copied flat only when remembered.
-  const site = cacheable ? findSite(length, stack.slice(framesAt)) : undefined;
+  const frames = cacheable ? stack.slice(framesAt) : '';
+  const site = cacheable ? findSite(length, frames) : undefined;
   const known = site?.values.get(code);
   if (known !== undefined) return known;
   // sha1 as an identity hash (not for secrecy): native, and faster here than any JS hash.
@@ -60,7 +61,9 @@ function siteFingerprint(code: string, stack: string): string {
   if (site !== undefined) {
     if (site.values.size < MAX_CODES_PER_SITE) site.values.set(code, value);
   } else if (cacheable) {
-    remember({ frames: flatCopy(stack.slice(framesAt)), values: new Map([[code, value]]) }, length);
+    const values = new Map<string, string>();
+    values.set(code, value);
+    remember({ frames: flatCopy(frames), values }, length);
   }
   return value;
 }
@@ -75,14 +78,12 @@ function remember(site: Site, length: number): void {
   const entry = sitesByLength.get(length);
   if (entry === undefined) sitesByLength.set(length, site);
   else if (entry instanceof Map) entry.set(site.frames, site);
-  else
-    sitesByLength.set(
-      length,
-      new Map([
-        [entry.frames, entry],
-        [site.frames, site],
-      ]),
-    );
+  else {
+    const byFrames = new Map<string, Site>();
+    byFrames.set(entry.frames, entry);
+    byFrames.set(site.frames, site);
+    sitesByLength.set(length, byFrames);
+  }
 }
 
 function forget(old: Site): void {
@@ -125,27 +126,51 @@ function parseFrame(line: string): [string, string] | undefined {
   return [fn, rest];
 }
 
+// What each frame line stands for in a fingerprint (or null: not an in-app frame), by line text:
+// the frames under a site (router, framework, shared helpers) repeat across sites, and parsing
+// and normalising a line costs far more than looking it up. Only lines of the frames part are
+// kept (never a header line, which holds the message), copied flat; bounded (cleared when full).
+const frameMemo = new Map<string, string | null>();
+const MAX_FRAME_MEMO = 1_024;
+
 export function inAppFrames(stack: string): string[] {
   const out: string[] = [];
+  const framesAt = stack.indexOf('\n    at ');
   let start = 0;
   for (let n = 0; n < 64 && start < stack.length; n++) {
     let end = stack.indexOf('\n', start);
     if (end < 0) end = stack.length;
-    const frame = parseFrame(stack.slice(start, end));
+    const line = stack.slice(start, end);
+    const memoised = framesAt >= 0 && start > framesAt;
     start = end + 1;
-    if (!frame) continue;
-    const file = frame[1];
-    if (
-      file.startsWith('node:') ||
-      file.includes('/node_modules/') ||
-      file === 'native' ||
-      file === '<anonymous>'
-    )
-      continue;
-    out.push(`${normaliseFunction(frame[0])}@${normalisePath(file)}`);
+    let normal = memoised ? frameMemo.get(line) : undefined;
+    if (normal === undefined) {
+      normal = normalFrame(line);
+      if (memoised) {
+        if (frameMemo.size >= MAX_FRAME_MEMO) frameMemo.clear();
+        frameMemo.set(flatCopy(line), normal);
+      }
+    }
+    if (normal === null) continue;
+    out.push(normal);
     if (out.length === IN_APP_FRAMES) break;
   }
   return out;
+}
+
+/** `function@path` of an in-app frame line, normalised; null for anything else. */
+function normalFrame(line: string): string | null {
+  const frame = parseFrame(line);
+  if (!frame) return null;
+  const file = frame[1];
+  if (
+    file.startsWith('node:') ||
+    file.includes('/node_modules/') ||
+    file === 'native' ||
+    file === '<anonymous>'
+  )
+    return null;
+  return `${normaliseFunction(frame[0])}@${normalisePath(file)}`;
 }
 
 function normaliseFunction(name: string): string {
