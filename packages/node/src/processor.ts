@@ -164,7 +164,8 @@ export class FaultlineSpanProcessor implements SpanProcessor {
       // One macrotask later: when the error that ended the request also ends the process (a
       // synchronous throw instrumentation-http rethrows), the crash handler runs first and counts it
       // as critical; this count then sees it counted and adds nothing.
-      if (!crashed) {
+      // A request that saw no failure (the common case) schedules nothing.
+      if (!crashed && (chosen !== undefined || request.thrown.length > 0 || request.derived.length > 0)) {
         const operation = operationOf(span);
         setImmediate(() => countRequest(request, chosen, operation));
       }

@@ -73,9 +73,14 @@ const patched = new WeakSet<object>();
  * event attributes and drops the object; we keep the object for the processor. The original runs
  * unchanged; a failure of ours never reaches the instrumentation.
  */
+// The class every span of the SDK has: checked by identity first, the WeakSet only for another.
+let lastPatched: object | undefined;
+
 function patchRecordException(span: Span): void {
   const proto = Object.getPrototypeOf(span) as { recordException?: unknown } | null;
-  if (!proto || patched.has(proto)) return;
+  if (proto === lastPatched || !proto) return;
+  lastPatched = proto;
+  if (patched.has(proto)) return;
   patched.add(proto);
   const original = proto.recordException;
   if (typeof original !== 'function') return;
