@@ -3,6 +3,8 @@
 # running anything (running the pipeline is @faultline/stack's job: `faultline-stack up`, and its
 # end-to-end tests, packages/stack/test/pipeline.e2e.test.ts):
 #   - otelcol-faultline validate: collector/otelcol.yaml (loopback defaults and compose-like env)
+#   - the collector starting on it (OS-chosen ports, no backend) until "Everything is ready": what
+#     `validate` does not check, such as the tail sampler's OTTL conditions, compiled at start
 #   - jaeger validate: collector/jaeger.yaml
 #   - promtool check config: prometheus/prometheus.yml as written (compose), and as @faultline/stack
 #     renders it for loopback (`faultline-stack render-prometheus`)
@@ -46,10 +48,29 @@ trap cleanup EXIT
 
 check "collector config validates (loopback defaults)" \
   "${TOOL[collector]}" validate --config "$REPO/collector/otelcol.yaml"
-check "collector config validates (compose env, logs also over OTLP/HTTP)" \
+check "collector config validates (compose env, logs also to the debug exporter)" \
   env FAULTLINE_BIND_HOST=0.0.0.0 FAULTLINE_JAEGER_OTLP_ENDPOINT=jaeger:14317 \
-  FAULTLINE_COLLECTOR_LOGS_EXPORTERS='[debug, otlp_http/logs]' FAULTLINE_LOGS_OTLP_ENDPOINT=http://logs:4318 \
+  FAULTLINE_COLLECTOR_LOGS_EXPORTERS='[otlp_http/victorialogs, debug]' FAULTLINE_VICTORIALOGS_URL=http://victorialogs:9428 \
   "${TOOL[collector]}" validate --config "$REPO/collector/otelcol.yaml"
+collector_starts() { # runs the collector on ports the OS picks, stops it once ready (10 s at most)
+  local log="$WORK/collector-start.log" pid i
+  env FAULTLINE_COLLECTOR_OTLP_GRPC_PORT=0 FAULTLINE_COLLECTOR_OTLP_HTTP_PORT=0 \
+    FAULTLINE_COLLECTOR_HEALTH_PORT=0 FAULTLINE_COLLECTOR_ZPAGES_PORT=0 \
+    FAULTLINE_COLLECTOR_PROMETHEUS_PORT=0 FAULTLINE_COLLECTOR_TELEMETRY_PORT=0 \
+    FAULTLINE_JAEGER_OTLP_ENDPOINT=127.0.0.1:1 FAULTLINE_VICTORIALOGS_URL=http://127.0.0.1:1 \
+    "${TOOL[collector]}" --config "$REPO/collector/otelcol.yaml" >"$log" 2>&1 &
+  pid=$!
+  for i in $(seq 1 50); do
+    if grep -q 'Everything is ready' "$log"; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; return 0; fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  kill "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  grep -iE 'error|panic' "$log" | tail -5
+  return 1
+}
+check "collector starts with its config (tail-sampling conditions compile)" collector_starts
 check "jaeger config validates" "${TOOL[jaeger]}" validate --config "$REPO/collector/jaeger.yaml"
 check "prometheus.yml (compose) passes promtool" "${TOOL[promtool]}" check config "$REPO/prometheus/prometheus.yml"
 if stack render-prometheus "$WORK/prometheus.yml" >"$WORK/render.log" 2>&1; then

@@ -3,21 +3,33 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { renderPrometheusConfig } from './render.js';
 import { startStack } from './stack.js';
-import { findTool, missingTools, repoRoot, type ToolName } from './tools.js';
+import { cacheDir, findTool, missingTools, repoRoot, type ToolName } from './tools.js';
 import { StackError } from './usage-error.js';
 
 const USAGE = `faultline-stack <command>
-  install   build/install the collector, Jaeger, Prometheus and Alertmanager (scripts/setup-tools.sh)
-  up        start them on loopback (free ports), print the URLs, run until Ctrl-C
+  install   build/install the collector, Jaeger, VictoriaLogs, Prometheus and Alertmanager
+            (scripts/setup-tools.sh)
+  up        start them on loopback (free ports), print the URLs, run until Ctrl-C; the stores keep
+            their data in FAULTLINE_STACK_DATA (default <cache>/stack-data) across runs
   down      stop a stack started by \`up\`
   status    show whether the programs of a running stack answer
-  which TOOL            print where TOOL is (collector, jaeger, prometheus, promtool, alertmanager,
-                        amtool): $FAULTLINE_CACHE/bin first, then PATH; exit 1 when missing
+  which TOOL            print where TOOL is (collector, jaeger, victoria-logs, prometheus, promtool,
+                        alertmanager, amtool): $FAULTLINE_CACHE/bin first, then PATH; exit 1 when missing
   render-prometheus OUT write prometheus/prometheus.yml rendered for loopback, as \`up\` renders it
                         (the compose ports; services from OUT's folder/services.json)
-Environment: FAULTLINE_STACK_DIR (run folder, default <repo>/.run/stack), FAULTLINE_CACHE (tools cache).`;
+Environment: FAULTLINE_STACK_DIR (run folder, default <repo>/.run/stack), FAULTLINE_STACK_DATA (the
+stores' data, default <cache>/stack-data), FAULTLINE_TRACES_RETENTION (72h), FAULTLINE_LOGS_RETENTION
+(7d), FAULTLINE_METRICS_RETENTION (15d), FAULTLINE_CACHE (tools cache).`;
 
-const TOOLS: ToolName[] = ['collector', 'jaeger', 'prometheus', 'promtool', 'alertmanager', 'amtool'];
+const TOOLS: ToolName[] = [
+  'collector',
+  'jaeger',
+  'victoria-logs',
+  'prometheus',
+  'promtool',
+  'alertmanager',
+  'amtool',
+];
 
 /** The ports prometheus/prometheus.yml names for compose, for a rendering outside a running stack. */
 const COMPOSE_PORTS = {
@@ -31,6 +43,18 @@ const COMPOSE_PORTS = {
 function runDir(): string {
   return process.env.FAULTLINE_STACK_DIR ?? join(repoRoot(), '.run', 'stack');
 }
+
+/** The stores' data: kept across `up` runs (the run folder is not). */
+function dataDir(): string {
+  return process.env.FAULTLINE_STACK_DATA ?? join(cacheDir(), 'stack-data');
+}
+
+/** A health path per URL name, where the URL itself is not one. */
+const PROBES: Record<string, string> = {
+  prometheus: '/-/ready',
+  alertmanager: '/-/ready',
+  logs: '/health',
+};
 
 interface State {
   pid: number;
@@ -55,8 +79,18 @@ async function main(argv: string[]): Promise<number> {
       }
       const dir = runDir();
       rmSync(dir, { recursive: true, force: true });
-      console.log(`starting the pipeline on loopback (logs in ${dir}) …`);
-      const stack = await startStack({ runDir: dir });
+      const data = dataDir();
+      console.log(`starting the pipeline on loopback (logs in ${dir}, data in ${data}) …`);
+      const env = process.env;
+      const stack = await startStack({
+        runDir: dir,
+        dataDir: data,
+        retention: {
+          ...(env.FAULTLINE_TRACES_RETENTION ? { traces: env.FAULTLINE_TRACES_RETENTION } : {}),
+          ...(env.FAULTLINE_LOGS_RETENTION ? { logs: env.FAULTLINE_LOGS_RETENTION } : {}),
+          ...(env.FAULTLINE_METRICS_RETENTION ? { metrics: env.FAULTLINE_METRICS_RETENTION } : {}),
+        },
+      });
       const state: State = { pid: process.pid, urls: stack.urls, runDir: dir };
       writeFileSync(join(dir, 'state.json'), JSON.stringify(state, null, 2));
       for (const [name, url] of Object.entries(stack.urls)) console.log(`  ${name.padEnd(18)} ${url}`);
@@ -91,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
       }
       let ok = true;
       for (const [name, url] of Object.entries(state.urls)) {
-        const probe = name === 'prometheus' || name === 'alertmanager' ? `${url}/-/ready` : url;
+        const probe = `${url}${PROBES[name] ?? ''}`;
         const up = await fetch(probe, { signal: AbortSignal.timeout(2_000) }).then(
           (r) => r.status < 500,
           () => false,

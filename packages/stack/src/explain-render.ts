@@ -1,11 +1,43 @@
 // `faultline explain`, rendering: the tree as text, the failing path by default, each failed span
 // with its code, category, severity and exception events with their cause chains.
 import { ATTR } from '@faultline/errors';
+import { type LogLine, logLineText } from './explain-logs.js';
 import { anyBelow, HTTP_STATUS, type SpanNode, subtreeFailed, type TraceTree } from './explain-tree.js';
 
 export interface RenderOptions {
   /** Show healthy branches too (default: only the path to failed spans). */
   all?: boolean;
+  /** The trace's log lines (oldest first): each is printed under the span that wrote it. */
+  logs?: LogLine[];
+}
+
+/** Log lines by the span that wrote them. */
+function bySpan(logs: LogLine[]): Map<string, LogLine[]> {
+  const out = new Map<string, LogLine[]>();
+  for (const line of logs) {
+    if (line.spanId === undefined) continue;
+    const list = out.get(line.spanId);
+    if (list) list.push(line);
+    else out.set(line.spanId, [line]);
+  }
+  return out;
+}
+
+/** Log lines with no span shown above them: grouped by span, with the service. */
+export function renderLogGroups(logs: LogLine[]): string[] {
+  const out: string[] = [];
+  const groups = new Map<string, LogLine[]>();
+  for (const line of logs) {
+    const key = line.spanId ?? '';
+    const list = groups.get(key);
+    if (list) list.push(line);
+    else groups.set(key, [line]);
+  }
+  for (const [spanId, lines] of groups) {
+    out.push(spanId ? `span ${spanId} (${lines[0]!.service})` : 'no span');
+    for (const line of lines) out.push(`   log ${logLineText(line)}`);
+  }
+  return out;
 }
 
 function duration(ms: number): string {
@@ -59,6 +91,8 @@ function detailLines(n: SpanNode): string[] {
 /** The tree as text; by default only failed spans and their ancestors, healthy branches counted. */
 export function renderTree(tree: TraceTree, options: RenderOptions = {}): string {
   const lines: string[] = [];
+  const logs = bySpan(options.logs ?? []);
+  const printed = new Set<string>();
   const walk = (node: SpanNode, prefix: string, last: boolean, root: boolean) => {
     const branch = root ? '' : last ? '└─ ' : '├─ ';
     lines.push(`${prefix}${branch}${spanLine(node)}`);
@@ -67,6 +101,9 @@ export function renderTree(tree: TraceTree, options: RenderOptions = {}): string
     const hidden = node.children.length - shown.length;
     const detailPrefix = `${childPrefix}${shown.length > 0 || hidden > 0 ? '│  ' : '   '}   `;
     for (const d of detailLines(node)) lines.push(`${detailPrefix}${d}`);
+    for (const line of logs.get(node.spanId) ?? [])
+      lines.push(`${detailPrefix}log ${logLineText(line, false)}`);
+    if (logs.has(node.spanId)) printed.add(node.spanId);
     shown.forEach((child, i) => {
       walk(child, childPrefix, i === shown.length - 1 && hidden === 0, false);
     });
@@ -80,6 +117,10 @@ export function renderTree(tree: TraceTree, options: RenderOptions = {}): string
   };
   const roots = options.all ? tree.roots : tree.roots.filter(subtreeFailed);
   for (const root of roots) walk(root, '', true, true);
+  const rest = (options.logs ?? []).filter((l) => l.spanId === undefined || !printed.has(l.spanId));
+  if (rest.length > 0) {
+    lines.push('', `log lines of spans not shown above (${rest.length}):`, ...renderLogGroups(rest));
+  }
   return lines.join('\n');
 }
 

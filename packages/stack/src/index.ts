@@ -1,5 +1,6 @@
 export { eventually, type PromSample, promQuery } from './client.js';
 export { explainTrace } from './explain.js';
+export { fetchTraceLogs, type LogLine, logsUiLink, parseLogsBody } from './explain-logs.js';
 export { parseJaegerBody } from './explain-parse.js';
 export { renderTree } from './explain-render.js';
 export { buildTree, type TraceTree } from './explain-tree.js';
@@ -8,10 +9,12 @@ export { type ManagedProcess, startProcess, waitHealthy } from './process.js';
 export { renderAlertmanagerConfig, renderPrometheusConfig } from './render.js';
 export {
   appEnv,
+  type ProgramName,
   type ReceivedAlert,
   type RunningStack,
   type StackOptions,
   type StackPorts,
+  type StackRetention,
   startStack,
 } from './stack.js';
 export { cacheDir, findTool, missingTools, repoRoot, requireTool, type ToolName } from './tools.js';

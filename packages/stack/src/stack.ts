@@ -24,6 +24,7 @@ const PORT_NAMES = [
   'prometheus',
   'alertmanager',
   'webhook',
+  'logs',
 ] as const;
 export type StackPorts = Record<(typeof PORT_NAMES)[number], number>;
 
@@ -40,9 +41,32 @@ export interface ReceivedAlert {
   path: string;
 }
 
+/** The programs of a stack, by the name `stopProgram` and `restartProgram` take. */
+export type ProgramName = 'jaeger' | 'victorialogs' | 'collector' | 'alertmanager' | 'prometheus';
+
+/** How long each store keeps its data: `<n>h` or `<n>d` (the log store keeps at least 1d). */
+export interface StackRetention {
+  /** Jaeger's Badger span TTL (default 72h). */
+  traces?: string;
+  /** VictoriaLogs `-retentionPeriod` (default 7d). */
+  logs?: string;
+  /** Prometheus `--storage.tsdb.retention.time` (default 15d). */
+  metrics?: string;
+}
+
 export interface StackOptions {
-  /** Where logs, data and rendered configs go (default: a new temp folder). */
+  /** Where the programs' logs and rendered configs go (default: a new temp folder). */
   runDir?: string;
+  /**
+   * Where the stores keep their data: Jaeger's Badger files (`jaeger/`), VictoriaLogs
+   * (`victorialogs/`), Prometheus' TSDB (`prometheus/`), Alertmanager's silences and notification
+   * log (`alertmanager/`). A stack started again on the same folder finds all of it again.
+   * Default: `<runDir>/data` (a temp folder: gone with the run). `faultline-stack up` uses
+   * FAULTLINE_STACK_DATA, else `<cache>/stack-data`.
+   */
+  dataDir?: string;
+  /** How long the stores keep data (defaults: traces 72h, logs 7d, metrics 15d). */
+  retention?: StackRetention;
   /** Prometheus scrape and rule evaluation interval (default 2 s: tests and the demo want fresh data). */
   scrapeIntervalSeconds?: number;
   /** The collector's span-metrics flush interval (default 2 s). */
@@ -62,10 +86,16 @@ export interface StackOptions {
 export interface RunningStack {
   ports: StackPorts;
   runDir: string;
+  /** Where the stores keep their data (StackOptions.dataDir). */
+  dataDir: string;
   urls: {
     otlpHttp: string;
     otlpGrpc: string;
     jaegerQuery: string;
+    /** VictoriaLogs: LogsQL at /select/logsql/query, OTLP at /insert/opentelemetry/v1/logs. */
+    logs: string;
+    /** VictoriaLogs' web UI (vmui). */
+    logsUi: string;
     prometheus: string;
     alertmanager: string;
     collectorMetrics: string;
@@ -79,7 +109,12 @@ export interface RunningStack {
   appEnv(serviceName: string, metricsPort: number): Record<string, string>;
   addServiceTarget(target: string): void;
   /** Stops one program of the stack (fault injection: a pipeline component goes down). */
-  stopProgram(name: 'jaeger' | 'collector' | 'alertmanager' | 'prometheus'): Promise<void>;
+  stopProgram(name: ProgramName): Promise<void>;
+  /**
+   * Stops one program (if it runs) and starts it again with the same ports, config and data
+   * folder; resolves once it is healthy. The stores find their earlier data again.
+   */
+  restartProgram(name: ProgramName): Promise<void>;
   removeServiceTarget(target: string): void;
   stop(): Promise<void>;
 }
@@ -92,9 +127,29 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return value;
 }
 
+/** `<n>h` or `<n>d` → hours; a clear error for anything else. */
+function retentionHours(name: string, value: string | undefined, fallbackHours: number): number {
+  if (value === undefined) return fallbackHours;
+  const m = /^([1-9][0-9]{0,5})([hd])$/.exec(String(value).trim());
+  if (!m) {
+    throw new StackError(
+      'FAULTLINE_ERR_STACK_BAD_OPTION',
+      `retention.${name} must be a number of hours or days such as 72h or 7d; got ${JSON.stringify(value)}`,
+    );
+  }
+  return Number(m[1]) * (m[2] === 'd' ? 24 : 1);
+}
+
+interface ProgramSpec {
+  command: string;
+  args: string[];
+  healthUrl: string;
+}
+
 /**
- * Starts the real collector, Jaeger, Prometheus and Alertmanager on free loopback ports with the
- * repository's configs, waits for their health endpoints, and returns how to reach them.
+ * Starts the real VictoriaLogs, collector, Jaeger, Prometheus and Alertmanager on free loopback
+ * ports with the repository's configs, waits for their health endpoints, and returns how to reach
+ * them.
  */
 export async function startStack(options: StackOptions = {}): Promise<RunningStack> {
   const repo = repoRoot();
@@ -103,13 +158,32 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     jaeger: requireTool('jaeger'),
     prometheus: requireTool('prometheus'),
     alertmanager: requireTool('alertmanager'),
+    victorialogs: requireTool('victoria-logs'),
   };
   const scrape = positive('scrapeIntervalSeconds', options.scrapeIntervalSeconds, 2);
   const flush = positive('spanMetricsFlushSeconds', options.spanMetricsFlushSeconds, 2);
   const decisionWait = positive('samplingDecisionWaitSeconds', options.samplingDecisionWaitSeconds, 2);
   const startTimeout = positive('startTimeoutMs', options.startTimeoutMs, 60_000);
+  const retention = {
+    traces: retentionHours('traces', options.retention?.traces, 72),
+    // VictoriaLogs refuses a retention under one day.
+    logs: Math.max(24, retentionHours('logs', options.retention?.logs, 7 * 24)),
+    metrics: retentionHours('metrics', options.retention?.metrics, 15 * 24),
+  };
+  if (options.samplingPercentage !== undefined) {
+    const p = options.samplingPercentage;
+    if (!Number.isFinite(p) || p < 0 || p > 100) {
+      throw new StackError(
+        'FAULTLINE_ERR_STACK_BAD_OPTION',
+        `samplingPercentage must be a number from 0 to 100; got ${p}`,
+      );
+    }
+  }
   const runDir = options.runDir ?? mkdtempSync(join(tmpdir(), 'faultline-stack-'));
   mkdirSync(runDir, { recursive: true });
+  const dataDir = options.dataDir ?? join(runDir, 'data');
+  for (const sub of ['jaeger', 'victorialogs', 'prometheus', 'alertmanager'])
+    mkdirSync(join(dataDir, sub), { recursive: true });
   const ports = await freePorts(PORT_NAMES);
 
   const alerts: ReceivedAlert[] = [];
@@ -126,6 +200,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     );
   writeTargets();
 
+  const logsUrl = `http://127.0.0.1:${ports.logs}`;
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -143,6 +218,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     FAULTLINE_JAEGER_QUERY_GRPC_PORT: String(ports.jaegerQueryGrpc),
     FAULTLINE_JAEGER_HEALTH_PORT: String(ports.jaegerHealth),
     FAULTLINE_JAEGER_METRICS_PORT: String(ports.jaegerMetrics),
+    FAULTLINE_JAEGER_DATA_DIR: join(dataDir, 'jaeger'),
+    FAULTLINE_JAEGER_RETENTION: `${retention.traces}h`,
+    FAULTLINE_VICTORIALOGS_URL: logsUrl,
     FAULTLINE_PROMETHEUS_URL: `http://127.0.0.1:${ports.prometheus}`,
     FAULTLINE_SPANMETRICS_FLUSH_INTERVAL: `${flush}s`,
     FAULTLINE_SAMPLING_DECISION_WAIT: `${decisionWait}s`,
@@ -156,18 +234,37 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       : {}),
   };
 
+  const specs = new Map<ProgramName, ProgramSpec>();
+  const launch = async (name: ProgramName) => {
+    const spec = specs.get(name);
+    if (!spec) throw new StackError('FAULTLINE_ERR_STACK_BAD_OPTION', `no program named ${name}`);
+    const proc = startProcess(name, spec.command, spec.args, env, join(runDir, `${name}.log`));
+    const at = processes.findIndex((p) => p.name === name);
+    if (at >= 0) processes[at] = proc;
+    else processes.push(proc);
+    await waitHealthy(proc, spec.healthUrl, startTimeout);
+  };
+  const start = (name: ProgramName, command: string, args: string[], healthUrl: string) => {
+    specs.set(name, { command, args, healthUrl });
+    return launch(name);
+  };
   const stop = async () => {
-    await Promise.all(processes.reverse().map((p) => p.stop()));
+    await Promise.all([...processes].reverse().map((p) => p.stop()));
     await new Promise<void>((resolve) => webhook.close(() => resolve()));
   };
 
   try {
-    const start = async (name: string, command: string, args: string[], healthUrl: string) => {
-      const proc = startProcess(name, command, args, env, join(runDir, `${name}.log`));
-      processes.push(proc);
-      await waitHealthy(proc, healthUrl, startTimeout);
-    };
-    // Jaeger first (the collector exports to it), Prometheus before Jaeger's SPM queries matter.
+    // The stores first (the collector exports to them), Prometheus before Jaeger's SPM queries matter.
+    await start(
+      'victorialogs',
+      bins.victorialogs,
+      [
+        `-storageDataPath=${join(dataDir, 'victorialogs')}`,
+        `-httpListenAddr=127.0.0.1:${ports.logs}`,
+        `-retentionPeriod=${retention.logs}h`,
+      ],
+      `${logsUrl}/health`,
+    );
     await start(
       'jaeger',
       bins.jaeger,
@@ -187,7 +284,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       bins.alertmanager,
       [
         `--config.file=${amConfig}`,
-        `--storage.path=${join(runDir, 'alertmanager')}`,
+        // Silences and the notification log: kept across restarts.
+        `--storage.path=${join(dataDir, 'alertmanager')}`,
         `--web.listen-address=127.0.0.1:${ports.alertmanager}`,
         // No gossip cluster: it would listen on every interface.
         '--cluster.listen-address=',
@@ -216,7 +314,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       bins.prometheus,
       [
         `--config.file=${promConfig}`,
-        `--storage.tsdb.path=${join(runDir, 'prometheus')}`,
+        `--storage.tsdb.path=${join(dataDir, 'prometheus')}`,
+        `--storage.tsdb.retention.time=${retention.metrics}h`,
         `--web.listen-address=127.0.0.1:${ports.prometheus}`,
         '--enable-feature=exemplar-storage',
         '--web.enable-lifecycle',
@@ -232,6 +331,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     otlpHttp: `http://127.0.0.1:${ports.otlpHttp}`,
     otlpGrpc: `http://127.0.0.1:${ports.otlpGrpc}`,
     jaegerQuery: `http://127.0.0.1:${ports.jaegerQueryHttp}`,
+    logs: logsUrl,
+    logsUi: `${logsUrl}/select/vmui/`,
     prometheus: `http://127.0.0.1:${ports.prometheus}`,
     alertmanager: `http://127.0.0.1:${ports.alertmanager}`,
     collectorMetrics: `http://127.0.0.1:${ports.collectorPrometheus}/metrics`,
@@ -240,12 +341,18 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   return {
     ports,
     runDir,
+    dataDir,
     urls,
     alerts,
     alertsFile,
     appEnv: (serviceName, metricsPort) => appEnv(urls.otlpHttp, serviceName, metricsPort),
     async stopProgram(name) {
       await processes.find((p) => p.name === name)?.stop();
+    },
+    async restartProgram(name) {
+      // Badger and the TSDB flush on SIGTERM; give them time before the SIGKILL fallback.
+      await processes.find((p) => p.name === name)?.stop(20_000);
+      await launch(name);
     },
     addServiceTarget(target) {
       targets.add(target);
@@ -261,8 +368,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
 
 /**
  * Environment for an app instrumented by the register that exports to a stack: OTLP to its
- * collector, a Prometheus /metrics endpoint on `metricsPort`, and a short span batch delay so tests
- * and the demo see traces quickly.
+ * collector, a Prometheus /metrics endpoint on `metricsPort`, and short span and log batch delays
+ * so tests and the demo see traces and logs quickly.
  */
 export function appEnv(
   otlpHttpUrl: string,
@@ -278,6 +385,7 @@ export function appEnv(
     OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
     OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
     OTEL_BSP_SCHEDULE_DELAY: '200',
+    OTEL_BLRP_SCHEDULE_DELAY: '200',
   };
 }
 
