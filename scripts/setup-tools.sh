@@ -7,6 +7,10 @@
 #   $CACHE/bin/prometheus, promtool, alertmanager, amtool
 #                                 links to the Debian bookworm packages (prometheus, prometheus-alertmanager)
 #   $CACHE/bin/ocb                the OpenTelemetry Collector Builder
+#   $CACHE/bin/victoria-logs      VictoriaLogs (log store, web UI embedded), from its Go module
+#   $CACHE/bin/victoria-metrics   VictoriaMetrics single node (long-term remote_write store)
+#   $CACHE/bin/telemetrygen       the collector-contrib OTLP load generator (benchmarks)
+#   $CACHE/bin/compose-check      tools/compose-check: the real Compose loader (compose-go), no engine
 #
 # CACHE is ${FAULTLINE_CACHE:-$HOME/.cache/faultline}. Non-interactive; run as root (apt-get) or with
 # the Debian packages already installed. Environment:
@@ -14,12 +18,15 @@
 #   FAULTLINE_SKIP_APT=1   never call apt-get (fail if prometheus/alertmanager are missing)
 set -euo pipefail
 
-OTELCOL_VERSION=0.155.0            # ocb and every component in collector/builder-config.yaml
+OTELCOL_VERSION=0.161.0            # ocb and every component in collector/builder-config.yaml
 JAEGER_MODULE=github.com/jaegertracing/jaeger
 JAEGER_MODULE_VERSION=v1.76.0      # the tag of the v1.76.0 / v2.13.0 release commit
 JAEGER_RELEASE=v2.13.0
 PROMETHEUS_UPSTREAM=2.42.0         # Debian bookworm: prometheus 2.42.0+ds-5+deb12u1
 ALERTMANAGER_UPSTREAM=0.25.0       # Debian bookworm: prometheus-alertmanager 0.25.0-1+b4
+VICTORIALOGS_VERSION=v1.52.1       # github.com/VictoriaMetrics/VictoriaLogs (Apache-2.0)
+VICTORIAMETRICS_VERSION=v1.151.0   # github.com/VictoriaMetrics/VictoriaMetrics (Apache-2.0); newer needs Go 1.27
+TELEMETRYGEN_VERSION=v0.161.0      # collector-contrib cmd/telemetrygen, same release as the collector
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/env.sh
@@ -143,10 +150,52 @@ build_jaeger() {
   log "built $BIN/jaeger"
 }
 
+# ---------------------------------------------------------------- plain Go modules
+# go_install NAME PACKAGE VERSION: `go install PACKAGE@VERSION` into $BIN/NAME, stamped.
+go_install() {
+  local name="$1" pkg="$2" version="$3"
+  local want="$name=$pkg@$version"
+  if stamp_ok "$name" "$want"; then
+    log "reusing $BIN/$name ($want)"
+    return
+  fi
+  need_go "$name"
+  log "building $name from $pkg@$version"
+  local tmp="$BUILD/$name-install"
+  rm -rf "$tmp" && mkdir -p "$tmp"
+  GOBIN="$tmp" nice -n 10 go install -trimpath -ldflags='-s -w' "$pkg@$version" >"$BUILD/$name-install.log" 2>&1 ||
+    { tail -20 "$BUILD/$name-install.log"; die "go install of $pkg@$version failed (log: $BUILD/$name-install.log)"; }
+  mv -f "$tmp/$(basename "$pkg")" "$BIN/$name" && rm -rf "$tmp"
+  echo "$want" >"$STAMPS/$name"
+  log "built $BIN/$name"
+}
+
+# compose-check is this repo's own small Go program (tools/compose-check) on compose-go.
+build_compose_check() {
+  local src="$REPO/tools/compose-check"
+  local want
+  want="compose-check=$(cat "$src/go.mod" "$src/go.sum" "$src/main.go" | sha256sum | cut -c1-16)"
+  if stamp_ok compose-check "$want"; then
+    log "reusing $BIN/compose-check ($want)"
+    return
+  fi
+  need_go "compose-check"
+  log "building compose-check (compose-go $(sed -nE 's#^require github.com/compose-spec/compose-go/v2 (.*)#\1#p' "$src/go.mod"))"
+  (cd "$src" && nice -n 10 go build -mod=readonly -trimpath -ldflags='-s -w' -o "$BIN/compose-check.new" .) >"$BUILD/compose-check.log" 2>&1 ||
+    { tail -20 "$BUILD/compose-check.log"; die "compose-check build failed (log: $BUILD/compose-check.log)"; }
+  mv -f "$BIN/compose-check.new" "$BIN/compose-check"
+  echo "$want" >"$STAMPS/compose-check"
+  log "built $BIN/compose-check"
+}
+
 install_debian_packages
 build_collector
 build_jaeger
+go_install victoria-logs github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs "$VICTORIALOGS_VERSION"
+go_install victoria-metrics github.com/VictoriaMetrics/VictoriaMetrics/app/victoria-metrics "$VICTORIAMETRICS_VERSION"
+go_install telemetrygen github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen "$TELEMETRYGEN_VERSION"
+build_compose_check
 log "tools ready in $BIN:"
-for b in otelcol-faultline jaeger prometheus promtool alertmanager amtool; do
+for b in otelcol-faultline jaeger prometheus promtool alertmanager amtool victoria-logs victoria-metrics telemetrygen compose-check; do
   printf '  %-18s %s\n' "$b" "$(readlink -f "$BIN/$b")"
 done

@@ -4,7 +4,17 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StackError } from './usage-error.js';
 
-export type ToolName = 'collector' | 'jaeger' | 'prometheus' | 'promtool' | 'alertmanager' | 'amtool';
+export type ToolName =
+  | 'collector'
+  | 'jaeger'
+  | 'prometheus'
+  | 'promtool'
+  | 'alertmanager'
+  | 'amtool'
+  | 'victoria-logs'
+  | 'victoria-metrics'
+  | 'telemetrygen'
+  | 'compose-check';
 
 const BINARIES: Record<ToolName, string[]> = {
   collector: ['otelcol-faultline'],
@@ -13,6 +23,10 @@ const BINARIES: Record<ToolName, string[]> = {
   promtool: ['promtool'],
   alertmanager: ['alertmanager', 'prometheus-alertmanager'],
   amtool: ['amtool'],
+  'victoria-logs': ['victoria-logs'],
+  'victoria-metrics': ['victoria-metrics'],
+  telemetrygen: ['telemetrygen'],
+  'compose-check': ['compose-check'],
 };
 
 export function cacheDir(): string {
