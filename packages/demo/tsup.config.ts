@@ -8,6 +8,7 @@ export default packageBuild(
     worker: 'src/worker.ts',
     inventory: 'src/inventory.ts',
     loadgen: 'src/loadgen-cli.ts',
+    'alert-receiver': 'src/alert-receiver-cli.ts',
     run: 'src/run.ts',
     index: 'src/index.ts',
   },
