@@ -13,7 +13,9 @@ import { requireTool } from '@faultline/stack';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const YAML = createRequire(join(repo, 'packages/stack/package.json'))('yaml') as { parse(text: string): unknown };
+const YAML = createRequire(join(repo, 'packages/stack/package.json'))('yaml') as {
+  parse(text: string): unknown;
+};
 
 interface Mount {
   type: string;
@@ -284,5 +286,28 @@ describe('docker-compose.yml through the real Compose loader', () => {
     };
     named('prometheus', flag('prometheus', '--storage.tsdb.path='));
     named('alertmanager', flag('alertmanager', '--storage.path='));
+    named('victoria-logs', flag('victoria-logs', '-storageDataPath='));
+    // Jaeger keeps Badger's keys and values under FAULTLINE_JAEGER_DATA_DIR (collector/jaeger.yaml).
+    expect(text('collector/jaeger.yaml')).toMatch(/keys: \$\{env:FAULTLINE_JAEGER_DATA_DIR:-[^}]+\}\/keys/);
+    const badger = service('jaeger').environment?.FAULTLINE_JAEGER_DATA_DIR ?? undefined;
+    named('jaeger', badger);
+    // Jaeger runs as uid 10001: the init service hands it the same volume first.
+    const init = service('jaeger-data-init');
+    expect(init.command).toEqual(['chown', '-R', '10001:10001', badger]);
+    expect(init.volumes?.[0]?.source).toBe(mountOf('jaeger', badger as string)?.source);
+    expect(service('jaeger').depends_on?.['jaeger-data-init']?.condition).toBe(
+      'service_completed_successfully',
+    );
+  });
+
+  it("ships the collector's logs to the log store compose runs, on the port it listens on", () => {
+    const listen = flag('victoria-logs', '-httpListenAddr=');
+    expect(listen).toMatch(/^:\d+$/);
+    const port = Number(listen?.slice(1));
+    expect(published('victoria-logs')).toEqual([port]);
+    expect(service('otel-collector').environment?.FAULTLINE_VICTORIALOGS_URL).toBe(
+      `http://victoria-logs:${port}`,
+    );
+    expect(envDefaults('collector/otelcol.yaml').has('FAULTLINE_VICTORIALOGS_URL')).toBe(true);
   });
 });
