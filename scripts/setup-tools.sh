@@ -180,7 +180,7 @@ build_compose_check() {
     return
   fi
   need_go "compose-check"
-  log "building compose-check (compose-go $(sed -nE 's#^require github.com/compose-spec/compose-go/v2 (.*)#\1#p' "$src/go.mod"))"
+  log "building compose-check (compose-go $(sed -nE 's#^[[:space:]]*(require )?github.com/compose-spec/compose-go/v2 ([^ ]+).*#\2#p' "$src/go.mod"))"
   (cd "$src" && nice -n 10 go build -mod=readonly -trimpath -ldflags='-s -w' -o "$BIN/compose-check.new" .) >"$BUILD/compose-check.log" 2>&1 ||
     { tail -20 "$BUILD/compose-check.log"; die "compose-check build failed (log: $BUILD/compose-check.log)"; }
   mv -f "$BIN/compose-check.new" "$BIN/compose-check"
