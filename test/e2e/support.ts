@@ -68,3 +68,47 @@ export async function startApp(fixture: string, serviceName: string, otlpHttpUrl
     },
   };
 }
+
+/** One LogsQL query against VictoriaLogs' HTTP API: its JSON lines, parsed (every value a string). */
+export async function logsQuery(
+  logsUrl: string,
+  query: string,
+  limit = 10_000,
+): Promise<Array<Record<string, string>>> {
+  const res = await fetch(`${logsUrl}/select/logsql/query`, {
+    method: 'POST',
+    body: new URLSearchParams({ query, limit: String(limit) }),
+    signal: AbortSignal.timeout(20_000),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`VictoriaLogs answered ${res.status} for ${query}: ${text.slice(0, 300)}`);
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, string>);
+}
+
+/** Whether Jaeger has the trace (API v3). */
+export async function inJaeger(jaegerUrl: string, traceId: string): Promise<boolean> {
+  const res = await fetch(`${jaegerUrl}/api/v3/traces/${traceId}`, { signal: AbortSignal.timeout(10_000) });
+  const body = await res.text();
+  return res.ok && body.includes('"spans"');
+}
+
+/** Runs `items` through `work` with at most `concurrency` at a time; results in order. */
+export async function pool<T, R>(
+  items: T[],
+  concurrency: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+  return out;
+}

@@ -5,13 +5,17 @@
 
 /** One log record of a trace, as `faultline explain` prints it. */
 export interface LogLine {
-  /** RFC 3339 time, as VictoriaLogs stores it (`_time`). */
+  /** RFC 3339 time (`_time`), its fraction padded to nanoseconds so that times sort as text. */
   time: string;
   service: string;
   /** severity_text, else the name of severity_number's range (INFO, WARN, ERROR…). */
   severity: string;
   message: string;
-  /** The Faultline code the line carries: faultline.error.code, err.code (pino), error.type. */
+  /**
+   * The Faultline code the line carries: faultline.error.code, err.code, error.type, else an
+   * exception.type shaped like a code (instrumentation-pino hands pino's `err` to the logs SDK,
+   * which writes its `code` as exception.type).
+   */
   code?: string;
   /** The span that wrote it. */
   spanId?: string;
@@ -26,6 +30,8 @@ const MAX_BODY = 16 * 1024 * 1024;
 
 /** Fields that say which Faultline code a log line is about, most precise first. */
 const CODE_FIELDS = ['faultline.error.code', 'err.code', 'error.code', 'error.type'];
+/** A Faultline code (snake case), not a class name. */
+const CODE_SHAPE = /^[a-z][a-z0-9_]*$/;
 const SEVERITIES: Array<[number, string]> = [
   [21, 'FATAL'],
   [17, 'ERROR'],
@@ -95,8 +101,11 @@ function toLine(text: string): LogLine | undefined {
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
   const f = parsed as Record<string, unknown>;
-  const time = clean(f._time, 40);
-  if (time === undefined) return undefined;
+  const raw = clean(f._time, 40);
+  if (raw === undefined) return undefined;
+  // VictoriaLogs drops trailing zeros of the fraction (10:00:00.52Z): padded, times sort as text.
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(raw);
+  const time = m ? `${m[1]}.${(m[2] ?? '').padEnd(9, '0')}Z` : raw;
   let code: string | undefined;
   for (const key of CODE_FIELDS) {
     code = clean(f[key], 120);
@@ -104,6 +113,8 @@ function toLine(text: string): LogLine | undefined {
   }
   const spanId = clean(f.span_id, 32);
   const exceptionType = clean(f['exception.type'], 120);
+  if (code === undefined && exceptionType !== undefined && CODE_SHAPE.test(exceptionType))
+    code = exceptionType;
   return {
     time,
     service: clean(f['service.name'], 120) ?? 'unknown_service',
@@ -156,11 +167,12 @@ export async function fetchTraceLogs(
 
 /** `12:03:04.567 WARN  checkout  message [code]`, the way explain prints a line. */
 export function logLineText(line: LogLine, withService = true): string {
-  const t = /T(\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?)/.exec(line.time)?.[1] ?? line.time;
+  const m = /T(\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?/.exec(line.time);
+  const t = m ? `${m[1]}.${(m[2] ?? '').padEnd(3, '0').slice(0, 3)}` : line.time;
   const parts = [t, line.severity.padEnd(5)];
   if (withService) parts.push(line.service);
   let message = line.message;
-  if (line.exceptionType && !message.includes(line.exceptionType))
+  if (line.exceptionType && line.exceptionType !== line.code && !message.includes(line.exceptionType))
     message = `${line.exceptionType}: ${message}`;
   parts.push(message);
   if (line.code !== undefined) parts.push(`[${line.code}]`);

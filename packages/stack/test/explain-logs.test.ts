@@ -45,7 +45,7 @@ describe('parseLogsBody (VictoriaLogs JSON lines)', () => {
     const lines = parseLogsBody(body);
     expect(lines).toEqual([
       {
-        time: '2026-12-02T10:00:01.000Z',
+        time: '2026-12-02T10:00:01.000000000Z',
         service: 'worker',
         severity: 'WARN',
         message: 'ledger down',
@@ -53,7 +53,7 @@ describe('parseLogsBody (VictoriaLogs JSON lines)', () => {
         exceptionType: 'FaultlineError',
       },
       {
-        time: '2026-12-02T10:00:02.500Z',
+        time: '2026-12-02T10:00:02.500000000Z',
         service: 'worker',
         severity: 'ERROR',
         message: 'charge failed',
@@ -64,6 +64,39 @@ describe('parseLogsBody (VictoriaLogs JSON lines)', () => {
     expect(logLineText(lines[0]!)).toBe(
       '10:00:01.000  WARN   worker  FaultlineError: ledger down  [ledger_down]',
     );
+  });
+
+  it("takes a pino line's code from exception.type when it is shaped like a code, not a class name", () => {
+    const [coded, classed] = parseLogsBody(
+      [
+        vlLine({
+          _time: '2026-12-02T10:00:01Z',
+          _msg: 'order failed',
+          'exception.type': 'dependency_failed',
+        }),
+        vlLine({ _time: '2026-12-02T10:00:02Z', _msg: 'boom', 'exception.type': 'TypeError' }),
+      ].join('\n'),
+    );
+    expect(coded!.code).toBe('dependency_failed');
+    expect(logLineText(coded!, false)).toBe('10:00:01.000  UNSET  order failed  [dependency_failed]');
+    expect(classed!.code).toBeUndefined();
+    expect(logLineText(classed!, false)).toBe('10:00:02.000  UNSET  TypeError: boom');
+  });
+
+  it('orders by time although VictoriaLogs drops the trailing zeros of the fraction', () => {
+    const lines = parseLogsBody(
+      [
+        vlLine({ _time: '2026-12-02T10:00:00.526Z', _msg: 'second' }),
+        vlLine({ _time: '2026-12-02T10:00:00.52Z', _msg: 'first' }),
+        vlLine({ _time: '2026-12-02T10:00:01Z', _msg: 'third' }),
+      ].join('\n'),
+    );
+    expect(lines.map((l) => l.message)).toEqual(['first', 'second', 'third']);
+    expect(lines.map((l) => logLineText(l, false).slice(0, 12))).toEqual([
+      '10:00:00.520',
+      '10:00:00.526',
+      '10:00:01.000',
+    ]);
   });
 
   it('skips what is not a log object, strips control characters and escape sequences, bounds fields', () => {
