@@ -57,7 +57,7 @@ class BulkheadLayer implements Layer {
 
   private rejected(op: Operation): FaultlineError {
     const { name, limit, queue } = this.config;
-    if (op.recording) op.current.addEvent(SPAN.EVENT_BULKHEAD_REJECTED, { [SPAN.POLICY]: name });
+    if (op.recording) op.event(SPAN.EVENT_BULKHEAD_REJECTED, { [SPAN.POLICY]: name });
     return new FaultlineError({
       code: 'pool_saturated',
       message: `bulkhead '${name}' is full (${limit} running, ${queue} queued)`,

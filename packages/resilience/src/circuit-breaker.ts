@@ -254,7 +254,7 @@ class BreakerLayer implements Layer, StateSource {
   private annotate(op: Operation, before: CircuitState): void {
     const after = this.policy.state;
     if (after === before) return;
-    op.current.addEvent(SPAN.EVENT_TRANSITION, {
+    op.event(SPAN.EVENT_TRANSITION, {
       [SPAN.BREAKER]: this.name,
       [SPAN.CIRCUIT_FROM]: stateName(before),
       [SPAN.CIRCUIT_STATE]: stateName(after),
@@ -265,7 +265,7 @@ class BreakerLayer implements Layer, StateSource {
     countRejection(this.rejectionAttributes);
     const retryAfterMs = this.retryAfterMs();
     if (op.recording) {
-      op.current.addEvent(SPAN.EVENT_REJECTED, {
+      op.event(SPAN.EVENT_REJECTED, {
         [SPAN.BREAKER]: this.name,
         ...(retryAfterMs !== undefined ? { 'faultline.retry_after_ms': retryAfterMs } : {}),
       });

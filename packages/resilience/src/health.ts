@@ -1,10 +1,15 @@
 import { OptionChecker } from './options.js';
 import { MAX_WINDOW_MS, outcomes } from './outcomes.js';
-import { allStateSources } from './telemetry.js';
+import { addHealthCheck, allStateSources, instruments } from './telemetry.js';
 
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
 
 export interface HealthOptions {
+  /**
+   * The `check` attribute of the faultline.health.status gauge a ready handler reports. Default
+   * 'ready'. Two handlers with the same name: the later one's options are reported.
+   */
+  name?: string;
   /** The error-rate window, in ms (1000 to 600000). Default 60000. */
   windowMs?: number;
   /** Fewer operations than this in the window: the error rate is not judged. Default 20. */
@@ -48,6 +53,7 @@ export interface HealthReport {
 }
 
 interface HealthConfig {
+  name: string;
   windowMs: number;
   minCalls: number;
   degradedErrorRate: number;
@@ -68,6 +74,7 @@ export function configureHealth(options: HealthOptions | undefined): HealthConfi
     check.fail('criticalBreakers', 'an array of breaker names', critical);
   }
   return {
+    name: check.name(o.name, 'ready'),
     windowMs: check.int('windowMs', o.windowMs, 60_000, 1_000, MAX_WINDOW_MS),
     minCalls: check.int('minCalls', o.minCalls, 20, 1),
     degradedErrorRate,
@@ -136,6 +143,34 @@ export function evaluate(config: HealthConfig, now = Date.now()): HealthReport {
  */
 export function health(options?: HealthOptions): HealthReport {
   return evaluate(configureHealth(options));
+}
+
+/** faultline.health.status values. */
+export const HEALTH_STATUS_VALUES: Readonly<Record<HealthStatus, number>> = Object.freeze({
+  healthy: 0,
+  degraded: 1,
+  unhealthy: 2,
+});
+
+/**
+ * Reports `config`'s verdict as faultline.health.status{check=name} (0 healthy, 1 degraded,
+ * 2 unhealthy), read at each metric collection. The ready handlers call it.
+ */
+export function reportHealth(config: HealthConfig): void {
+  addHealthCheck(config.name, () => HEALTH_STATUS_VALUES[evaluate(config).status]);
+  try {
+    instruments();
+  } catch {
+    // Telemetry never throws into the app.
+  }
+}
+
+/**
+ * Reports this process's health as the faultline.health.status gauge, without a ready handler
+ * (one `check` per name; a ready handler reports its own).
+ */
+export function watchHealth(options?: HealthOptions): void {
+  reportHealth(configureHealth(options));
 }
 
 /** The HTTP status a readiness probe answers: 503 only when unhealthy. */

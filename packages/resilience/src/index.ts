@@ -1,4 +1,5 @@
 export { JITTERS, type Jitter } from './backoff.js';
+export { RetryBudget, type RetryBudgetOptions, retryBudget } from './budget.js';
 export { BulkheadFaultlinePolicy, type BulkheadOptions, bulkhead } from './bulkhead.js';
 export {
   type BreakerSpec,
@@ -12,12 +13,15 @@ export {
 export { FallbackFaultlinePolicy, type FallbackOptions, fallback } from './fallback.js';
 export {
   type BreakerHealth,
+  HEALTH_STATUS_VALUES,
   type HealthOptions,
   type HealthReport,
   type HealthStatus,
   health,
   healthStatusCode,
+  watchHealth,
 } from './health.js';
+export { isIdempotent, type MethodLike, notSent } from './idempotency.js';
 export type { ExecutionContext, Policy, PolicyFunction, PolicyKind } from './policy.js';
 export { fastifyReadyHandler, type ReplyLike, readyHandler } from './ready.js';
 export {

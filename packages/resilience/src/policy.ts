@@ -45,18 +45,21 @@ export interface Policy<Alt = never> {
 }
 
 /**
- * One execution of a policy chain: the span that stands for it and the span that inner layers
- * annotate (the running attempt's span inside a retry, else the operation span).
+ * One execution of a policy chain: the span that stands for it, which every layer annotates.
  * @internal
  */
 export class Operation {
-  current: Span;
+  /** The running retry attempt (from 1); 0 outside a retry. */
+  attempt = 0;
   constructor(
     readonly span: Span,
     readonly recording: boolean,
     readonly context: Context,
-  ) {
-    this.current = span;
+  ) {}
+
+  /** An event on the operation span, with the running attempt's number inside a retry. */
+  event(name: string, attributes: Attributes): void {
+    this.span.addEvent(name, this.attempt > 0 ? { ...attributes, [SPAN.ATTEMPT]: this.attempt } : attributes);
   }
 }
 

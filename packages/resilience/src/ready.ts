@@ -5,6 +5,7 @@ import {
   type HealthOptions,
   type HealthReport,
   healthStatusCode,
+  reportHealth,
 } from './health.js';
 
 const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } as const;
@@ -15,6 +16,7 @@ const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-cont
  */
 export function readyHandler(options?: HealthOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const config = configureHealth(options);
+  reportHealth(config);
   return (req, res) => {
     const report = evaluate(config);
     const body = JSON.stringify(report);
@@ -39,6 +41,7 @@ export interface ReplyLike {
  */
 export function fastifyReadyHandler(options?: HealthOptions): (request: unknown, reply: ReplyLike) => void {
   const config = configureHealth(options);
+  reportHealth(config);
   return (_request, reply) => {
     const report: HealthReport = evaluate(config);
     reply.code(healthStatusCode(report.status));

@@ -1,6 +1,6 @@
 import { ATTR, FaultlineError, isFaultlineError, toFaultlineError } from '@faultline/errors';
-import { errorAttributes, statusMessage } from '@faultline/errors/internal';
-import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { CALLER_FAULT_CATEGORIES, specFor } from '@faultline/errors/internal';
+import { context } from '@opentelemetry/api';
 import {
   ConstantBackoff,
   retry as cockatielRetry,
@@ -8,12 +8,23 @@ import {
   type IRetryContext,
   type RetryPolicy,
 } from 'cockatiel';
+import { AttemptContext, AttemptMark } from './attempt-context.js';
 import { type BackoffConfig, DelaySequence, JITTERS, type Jitter } from './backoff.js';
+import { budgetFor, type RetryBudget, type RetryBudgetOptions } from './budget.js';
+import { isIdempotent, notSent } from './idempotency.js';
 import { checkName, OptionChecker } from './options.js';
 import { type ExecutionContext, type Layer, LayeredPolicy, type Operation } from './policy.js';
-import { type AttemptCounts, countsFor, type RetryOutcome, SPAN, tracer } from './telemetry.js';
+import { type AttemptCounts, countsFor, SPAN } from './telemetry.js';
 
-export const GIVE_UP_REASONS = ['not_retryable', 'exhausted', 'budget', 'circuit_open', 'aborted'] as const;
+export const GIVE_UP_REASONS = [
+  'not_retryable',
+  'not_idempotent',
+  'exhausted',
+  'budget',
+  'retry_budget',
+  'circuit_open',
+  'aborted',
+] as const;
 /** Why a retry policy stopped: also the `outcome` of its last faultline.retry.attempts increment. */
 export type GiveUpReason = (typeof GIVE_UP_REASONS)[number];
 
@@ -57,10 +68,34 @@ export interface RetryOptions {
    */
   retryIf?: (error: FaultlineError, thrown: unknown) => boolean;
   /**
-   * The operation is one HTTP request: attempt spans after the first carry
-   * `http.request.resend_count` (attempt - 1), per the HTTP semantic conventions.
+   * The operation is one HTTP request: the client spans of attempts after the first carry
+   * `http.request.resend_count` (attempt - 1) even when their attributes do not say HTTP (HTTP
+   * client spans get it anyway).
    */
   http?: boolean;
+  /**
+   * The retry budget shared by every call of this policy: retries stay within `share` of the calls
+   * plus `minPerSecond`; a retry the budget refuses is not made (`retry_budget`). Default: on, this
+   * policy's own, share 0.2, minPerSecond 1, maxTokens 10. `{ name }` shares one budget between
+   * policies; a budget from retryBudget() too; `false` turns it off.
+   */
+  retryBudget?: RetryBudgetOptions | RetryBudget | false;
+  /**
+   * Whether the operation may be repeated after it may have reached the server (a timeout, a reset,
+   * an error answer). Default: from `method`, else false: only failures that certainly did not
+   * reach the server (connection refused, no connection, a local breaker or bulkhead rejection)
+   * are retried (`not_idempotent` otherwise).
+   */
+  idempotent?: boolean;
+  /** The HTTP method of the operation: idempotent per RFC 9110 (GET, HEAD, OPTIONS, TRACE, PUT, DELETE). */
+  method?: string;
+  /**
+   * Take a remote error's `retryable` as its peer says. false: the local taxonomy of its code
+   * decides instead (a misbehaving server cannot make every client retry). Default true. A remote
+   * error of a caller-fault category (validation, authentication, authorization, not_found,
+   * conflict, cancelled) is never retried, whatever the peer or `retryIf` says.
+   */
+  trustRemoteRetryable?: boolean;
 }
 
 interface RetryConfig extends BackoffConfig {
@@ -69,6 +104,9 @@ interface RetryConfig extends BackoffConfig {
   budgetMs: number;
   retryIf: ((error: FaultlineError, thrown: unknown) => boolean) | undefined;
   http: boolean;
+  budget: RetryBudget | undefined;
+  idempotent: boolean;
+  trustRemoteRetryable: boolean;
 }
 
 function configure(options: RetryOptions): RetryConfig {
@@ -79,7 +117,12 @@ function configure(options: RetryOptions): RetryConfig {
   const maxDelayMs = check.int('maxDelayMs', o.maxDelayMs, Math.max(5_000, initialDelayMs), 0, 2_147_483_647);
   if (maxDelayMs < initialDelayMs)
     check.fail('maxDelayMs', `at least initialDelayMs (${initialDelayMs})`, maxDelayMs);
-  if (o.http !== undefined && typeof o.http !== 'boolean') check.fail('http', 'a boolean', o.http);
+  for (const option of ['http', 'idempotent', 'trustRemoteRetryable'] as const) {
+    if (o[option] !== undefined && typeof o[option] !== 'boolean') check.fail(option, 'a boolean', o[option]);
+  }
+  if (o.method !== undefined && (typeof o.method !== 'string' || !/^[A-Za-z]{1,20}$/.test(o.method))) {
+    check.fail('method', 'an HTTP method name such as GET or POST', o.method);
+  }
   return {
     name,
     maxAttempts: check.int('maxAttempts', o.maxAttempts, 3, 1, 100),
@@ -90,6 +133,10 @@ function configure(options: RetryOptions): RetryConfig {
     budgetMs: check.ms('budgetMs', o.budgetMs, 30_000, 0, true),
     retryIf: check.fn('retryIf', o.retryIf),
     http: o.http === true,
+    budget: budgetFor(check, o.retryBudget, name),
+    idempotent:
+      typeof o.idempotent === 'boolean' ? o.idempotent : isIdempotent(o.method as string | undefined),
+    trustRemoteRetryable: o.trustRemoteRetryable !== false,
   };
 }
 
@@ -138,50 +185,39 @@ class RetryCall<T> {
     const { ctx, op, layer } = this;
     if (ctx.signal.aborted) throw this.giveUp('aborted');
     const n = ++this.attempts;
+    if (n === 1) layer.config.budget?.deposit();
     const inner = n === 1 ? ctx : { signal: ctx.signal, attempt: n };
-    let span: Span | undefined;
-    let outer: Span | undefined;
     let promise: Promise<T>;
     if (op.recording) {
-      outer = op.current;
-      span = layer.attemptSpan(n, trace.setSpan(op.context, outer));
-      op.current = span;
-      promise = context.with(trace.setSpan(op.context, span), this.next, undefined, inner);
+      // No span of ours per attempt: the client spans the attempt makes carry its number.
+      op.attempt = n;
+      const mark = new AttemptMark(n, layer.config.http);
+      promise = context.with(new AttemptContext(op.context, mark), this.next, undefined, inner);
     } else {
       promise = this.next(inner);
     }
     try {
       const value = await promise;
       layer.counts.success++;
-      if (span) {
-        span.setAttribute(SPAN.OUTCOME, 'success');
-        span.end();
-        op.current = outer as Span;
-        if (n > 1) op.span.setAttribute(SPAN.ATTEMPTS, n);
-      }
+      if (op.recording && n > 1) op.span.setAttribute(SPAN.ATTEMPTS, n);
       return value;
     } catch (thrown) {
-      if (span) op.current = outer as Span;
-      return this.failed(thrown, n, span);
+      return this.failed(thrown, n);
     }
   };
 
-  private async failed(thrown: unknown, n: number, span: Span | undefined): Promise<never> {
+  private async failed(thrown: unknown, n: number): Promise<never> {
     const err = toFaultlineError(thrown);
     this.last = err;
     this.lastThrown = thrown;
     if (this.codes === undefined) this.codes = [];
     this.codes.push(err.code);
     const decision = this.decide(err, thrown, n);
-    if (typeof decision === 'string') {
-      endAttempt(span, err, decision);
-      throw this.giveUp(decision);
-    }
+    if (typeof decision === 'string') throw this.giveUp(decision);
     this.layer.counts.retry++;
     if (this.delays === undefined) this.delays = [];
     this.delays.push(decision);
-    endAttempt(span, err, 'retry', decision);
-    if (span) {
+    if (this.op.recording) {
       this.op.span.addEvent(SPAN.EVENT_RETRY, {
         [SPAN.ATTEMPT]: n,
         [SPAN.DELAY_MS]: decision,
@@ -196,6 +232,8 @@ class RetryCall<T> {
   private decide(err: FaultlineError, thrown: unknown, n: number): number | GiveUpReason {
     const config = this.layer.config;
     if (this.ctx.signal.aborted) return 'aborted';
+    // The peer's word on its own error is bounded: never a retry of what it says is our fault.
+    if (err.remote && CALLER_FAULT_CATEGORIES.has(err.category)) return 'not_retryable';
     let retryable: boolean;
     if (config.retryIf) {
       try {
@@ -204,9 +242,14 @@ class RetryCall<T> {
         retryable = false;
       }
     } else {
-      retryable = err.retryable && err.code !== 'circuit_open';
+      const trusted =
+        err.remote && !config.trustRemoteRetryable
+          ? specFor(err.code, err.category).retryable
+          : err.retryable;
+      retryable = trusted && err.code !== 'circuit_open';
     }
     if (!retryable) return err.code === 'circuit_open' ? 'circuit_open' : 'not_retryable';
+    if (!config.idempotent && !notSent(err)) return 'not_idempotent';
     if (n >= config.maxAttempts) return 'exhausted';
     const now = Date.now();
     if (this.sequence === undefined) {
@@ -215,6 +258,7 @@ class RetryCall<T> {
     }
     const delay = this.sequence.next(err.retryAfterMs);
     if (now - this.firstFailureAt + delay > config.budgetMs) return 'budget';
+    if (config.budget !== undefined && !config.budget.withdraw(now)) return 'retry_budget';
     return delay;
   }
 
@@ -258,21 +302,6 @@ class RetryCall<T> {
   }
 }
 
-function endAttempt(
-  span: Span | undefined,
-  err: FaultlineError,
-  outcome: RetryOutcome,
-  delayMs?: number,
-): void {
-  if (!span) return;
-  // The attempt failed (its span says so); whether the operation did is the operation span's call.
-  span.setAttributes(errorAttributes(err));
-  span.setAttribute(SPAN.OUTCOME, outcome);
-  if (delayMs !== undefined) span.setAttribute(SPAN.DELAY_MS, delayMs);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: statusMessage(err) });
-  span.end();
-}
-
 class RetryLayer implements Layer {
   readonly label: string;
   readonly counts: AttemptCounts;
@@ -287,16 +316,6 @@ class RetryLayer implements Layer {
       maxAttempts: config.maxAttempts - 1,
       backoff: new ConstantBackoff(0),
     });
-  }
-
-  attemptSpan(n: number, parent: ReturnType<typeof trace.setSpan>): Span {
-    const span = tracer().startSpan(
-      `${this.config.name} attempt`,
-      { kind: SpanKind.INTERNAL, attributes: { [SPAN.ATTEMPT]: n } },
-      parent,
-    );
-    if (this.config.http && n > 1) span.setAttribute(SPAN.RESEND_COUNT, n - 1);
-    return span;
   }
 
   async run<T>(

@@ -13,6 +13,8 @@ import {
   trace,
 } from '@opentelemetry/api';
 
+import { allBudgets } from './budget.js';
+
 const SCOPE = '@faultline/resilience';
 
 /** Metric names (docs/architecture.md "Telemetry names"); Prometheus adds `_total` to the counters. */
@@ -21,6 +23,9 @@ export const METRICS = {
   CIRCUIT_STATE: 'faultline.circuit.state',
   CIRCUIT_TRANSITIONS: 'faultline.circuit.transitions',
   CIRCUIT_REJECTIONS: 'faultline.circuit.rejections',
+  RETRY_BUDGET_TOKENS: 'faultline.retry.budget.tokens',
+  RETRY_BUDGET_REFUSALS: 'faultline.retry.budget.refusals',
+  HEALTH_STATUS: 'faultline.health.status',
 } as const;
 
 /** Span attribute and event names this package writes. */
@@ -54,6 +59,8 @@ export const RETRY_OUTCOMES = [
   'not_retryable',
   'aborted',
   'budget',
+  'retry_budget',
+  'not_idempotent',
   'circuit_open',
 ] as const;
 export type RetryOutcome = (typeof RETRY_OUTCOMES)[number];
@@ -92,6 +99,8 @@ export function countsFor(policy: string): AttemptCounts {
       not_retryable: 0,
       aborted: 0,
       budget: 0,
+      retry_budget: 0,
+      not_idempotent: 0,
       circuit_open: 0,
     };
     attemptCounts.set(policy, counts);
@@ -127,6 +136,14 @@ export function allStateSources(): IterableIterator<StateSource> {
   return stateSources.values();
 }
 
+/** A named health check the faultline.health.status gauge reports: 0 healthy, 1 degraded, 2 unhealthy. */
+const healthChecks = new Map<string, () => number>();
+
+/** Registers (or replaces) the check `name`; the gauge reads it at each collection. */
+export function addHealthCheck(name: string, status: () => number): void {
+  healthChecks.set(name, status);
+}
+
 interface Instruments {
   provider: MeterProvider;
   meter: Meter;
@@ -134,6 +151,11 @@ interface Instruments {
   state: ObservableGauge;
   transitions: Counter;
   rejections: Counter;
+  budgetTokens: ObservableGauge;
+  budgetRefusals: ObservableCounter;
+  health: ObservableGauge;
+  /** The asynchronous instruments the callback observes. */
+  observed: Observable[];
   callback: BatchObservableCallback;
 }
 
@@ -156,7 +178,29 @@ function build(provider: MeterProvider): Instruments {
     description: 'Calls an open circuit breaker rejected without running them',
     unit: '{call}',
   });
+  const budgetTokens = meter.createObservableGauge(METRICS.RETRY_BUDGET_TOKENS, {
+    description: 'Retry budget tokens left (a retry takes one; 0 to 1 means retries are refused)',
+    unit: '{token}',
+  });
+  const budgetRefusals = meter.createObservableCounter(METRICS.RETRY_BUDGET_REFUSALS, {
+    description: 'Retries a retry budget refused, by budget',
+    unit: '{retry}',
+  });
+  const health = meter.createObservableGauge(METRICS.HEALTH_STATUS, {
+    description: 'Health of this process per check: 0 healthy, 1 degraded, 2 unhealthy',
+  });
   const callback: BatchObservableCallback = (result) => {
+    for (const budget of allBudgets()) {
+      result.observe(budgetTokens, budget.balance(), { budget: budget.name });
+      result.observe(budgetRefusals, budget.refused, { budget: budget.name });
+    }
+    for (const [check, status] of healthChecks) {
+      try {
+        result.observe(health, status(), { check });
+      } catch {
+        // A check that fails to evaluate reports nothing this time.
+      }
+    }
     for (const [policy, counts] of attemptCounts) {
       for (const outcome of RETRY_OUTCOMES) result.observe(attempts, counts[outcome], { policy, outcome });
     }
@@ -164,8 +208,21 @@ function build(provider: MeterProvider): Instruments {
       result.observe(state, source.stateValue(), { breaker: source.name });
     }
   };
-  meter.addBatchObservableCallback(callback, [attempts, state] as Observable[]);
-  return { provider, meter, attempts, state, transitions, rejections, callback };
+  const observed = [attempts, state, budgetTokens, budgetRefusals, health] as Observable[];
+  meter.addBatchObservableCallback(callback, observed);
+  return {
+    provider,
+    meter,
+    attempts,
+    state,
+    transitions,
+    rejections,
+    budgetTokens,
+    budgetRefusals,
+    health,
+    observed,
+    callback,
+  };
 }
 
 /**
@@ -177,7 +234,7 @@ export function instruments(): Instruments {
   if (current === undefined || current.provider !== provider) {
     if (current) {
       try {
-        current.meter.removeBatchObservableCallback(current.callback, [current.attempts, current.state]);
+        current.meter.removeBatchObservableCallback(current.callback, current.observed);
       } catch {
         // An old provider that is already shut down.
       }

@@ -76,7 +76,7 @@ class TimeoutLayer implements Layer {
   private timedOut(op: Operation, thrown: unknown): FaultlineError {
     const { name, ms, strategy } = this.config;
     if (op.recording) {
-      op.current.addEvent(SPAN.EVENT_TIMEOUT, {
+      op.event(SPAN.EVENT_TIMEOUT, {
         [SPAN.POLICY]: name,
         [SPAN.TIMEOUT_MS]: ms,
         [SPAN.TIMEOUT_STRATEGY]: strategy,

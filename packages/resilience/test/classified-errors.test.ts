@@ -85,7 +85,7 @@ async function serializationFailure(a: pg.Client, b: pg.Client): Promise<void> {
 describe('retry with real database errors', () => {
   it('a deadlock on the first attempt is retried, the second attempt succeeds', async () => {
     const [a, b] = [await connect(), await connect()];
-    const policy = retry({ name: 'transfer', maxAttempts: 3, initialDelayMs: 1 });
+    const policy = retry({ idempotent: true, name: 'transfer', maxAttempts: 3, initialDelayMs: 1 });
     const result = await policy.execute(async ({ attempt }) => {
       if (attempt === 1) await deadlock(a, b);
       return attempt;
@@ -95,7 +95,7 @@ describe('retry with real database errors', () => {
 
   it('a serialization failure is retried', async () => {
     const [a, b] = [await connect(), await connect()];
-    const policy = retry({ name: 'increment', maxAttempts: 3, initialDelayMs: 1 });
+    const policy = retry({ idempotent: true, name: 'increment', maxAttempts: 3, initialDelayMs: 1 });
     const seen: number[] = [];
     const result = await policy.execute(async ({ attempt }) => {
       seen.push(attempt);
@@ -108,7 +108,7 @@ describe('retry with real database errors', () => {
 
   it("a replica's READONLY is retried (the retry writes to the promoted primary)", async () => {
     const targets = [redis(replica), redis(primary)];
-    const policy = retry({ name: 'cache-write', maxAttempts: 2, initialDelayMs: 1 });
+    const policy = retry({ idempotent: true, name: 'cache-write', maxAttempts: 2, initialDelayMs: 1 });
     const failures: unknown[] = [];
     const result = await policy.execute(async ({ attempt }) => {
       try {
@@ -124,7 +124,7 @@ describe('retry with real database errors', () => {
 
   it('a unique violation is not retried: one attempt, given up as not_retryable', async () => {
     const c = await connect();
-    const policy = retry({ name: 'signup', maxAttempts: 5, initialDelayMs: 1 });
+    const policy = retry({ idempotent: true, name: 'signup', maxAttempts: 5, initialDelayMs: 1 });
     let attempts = 0;
     const thrown = await policy
       .execute(async () => {
@@ -139,7 +139,7 @@ describe('retry with real database errors', () => {
 
   it('a deadlock every time is retried until the attempts run out', async () => {
     const [a, b] = [await connect(), await connect()];
-    const policy = retry({ name: 'transfer-always', maxAttempts: 2, initialDelayMs: 1 });
+    const policy = retry({ idempotent: true, name: 'transfer-always', maxAttempts: 2, initialDelayMs: 1 });
     const thrown = await policy.execute(() => deadlock(a, b)).catch((e: unknown) => e);
     expect(retryHistory(thrown)).toMatchObject({
       attempts: 2,

@@ -65,7 +65,7 @@ describe('retry honours the hint of a real HTTP-client 429', () => {
       vi.useFakeTimers();
       const fn = flaky([real[client]], 'served');
       const result = settled(
-        retry({ name: uniqueName('hint'), jitter: 'none', initialDelayMs: 10 }).execute(fn),
+        retry({ idempotent: true, name: uniqueName('hint'), jitter: 'none', initialDelayMs: 10 }).execute(fn),
       );
       await vi.advanceTimersByTimeAsync(999);
       expect(fn.calls).toBe(1);
@@ -79,7 +79,13 @@ describe('retry honours the hint of a real HTTP-client 429', () => {
     vi.useFakeTimers();
     const fn = flaky([real.axios429, real.axios429, real.axios429], 'never');
     const result = settled(
-      retry({ name: uniqueName('hint'), maxAttempts: 3, jitter: 'none', initialDelayMs: 10 }).execute(fn),
+      retry({
+        idempotent: true,
+        name: uniqueName('hint'),
+        maxAttempts: 3,
+        jitter: 'none',
+        initialDelayMs: 10,
+      }).execute(fn),
     );
     await vi.runAllTimersAsync();
     const { error } = await result;
@@ -101,7 +107,7 @@ describe('retry never repeats a validation or authentication failure', () => {
       vi.useFakeTimers();
       const fn = flaky([real[kind], real[kind]], 'never');
       const result = settled(
-        retry({ name: uniqueName('once'), maxAttempts: 5, initialDelayMs: 10 }).execute(fn),
+        retry({ idempotent: true, name: uniqueName('once'), maxAttempts: 5, initialDelayMs: 10 }).execute(fn),
       );
       await vi.runAllTimersAsync();
       const { error } = await result;

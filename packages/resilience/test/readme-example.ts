@@ -14,7 +14,7 @@ const breaker = circuitBreaker({
 
 // Outermost first: retry each attempt through the breaker, each attempt bounded by 500 ms.
 const callWorker = wrap(
-  retry({ name: 'worker-call', maxAttempts: 3, initialDelayMs: 20, http: true }),
+  retry({ name: 'worker-call', maxAttempts: 3, initialDelayMs: 20, method: 'GET' }),
   breaker,
   timeout({ ms: 500 }),
 );

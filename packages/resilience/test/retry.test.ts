@@ -32,7 +32,13 @@ describe('retry: what is retried', () => {
   it('retries retryable failures and answers the first success, passing the attempt number', async () => {
     const seen: number[] = [];
     const fn = flaky([refused(), refused()], 'ok');
-    const policy = retry({ name: uniqueName('r'), maxAttempts: 3, jitter: 'none', initialDelayMs: 10 });
+    const policy = retry({
+      idempotent: true,
+      name: uniqueName('r'),
+      maxAttempts: 3,
+      jitter: 'none',
+      initialDelayMs: 10,
+    });
     const result = settled(
       policy.execute((ctx) => {
         seen.push(ctx.attempt);
@@ -47,7 +53,9 @@ describe('retry: what is retried', () => {
   it('never retries what the taxonomy says is not retryable, and says why it gave up', async () => {
     const original = invalid();
     const fn = flaky([original], 'never');
-    const { error } = await settled(retry({ name: uniqueName('r'), maxAttempts: 5 }).execute(fn));
+    const { error } = await settled(
+      retry({ idempotent: true, name: uniqueName('r'), maxAttempts: 5 }).execute(fn),
+    );
     expect(fn.calls).toBe(1);
     expect(isFaultlineError(error)).toBe(true);
     const err = error as FaultlineError;
@@ -63,7 +71,13 @@ describe('retry: what is retried', () => {
   it('gives up after maxAttempts with every attempt code and the delays it waited', async () => {
     const fn = flaky([refused(), refused(), refused(), refused()], 'late');
     const result = settled(
-      retry({ name: uniqueName('r'), maxAttempts: 3, jitter: 'none', initialDelayMs: 100 }).execute(fn),
+      retry({
+        idempotent: true,
+        name: uniqueName('r'),
+        maxAttempts: 3,
+        jitter: 'none',
+        initialDelayMs: 100,
+      }).execute(fn),
     );
     await vi.runAllTimersAsync();
     const { error } = await result;
@@ -83,6 +97,7 @@ describe('retry: what is retried', () => {
 
   it('a user predicate decides instead of the taxonomy; a predicate that throws means no retry', async () => {
     const retryInvalid = retry({
+      idempotent: true,
       name: uniqueName('r'),
       maxAttempts: 2,
       retryIf: (e) => e.code === 'invalid_params',
@@ -93,6 +108,7 @@ describe('retry: what is retried', () => {
     expect(await ok).toEqual({ value: 'second time lucky' });
 
     const throwing = retry({
+      idempotent: true,
       name: uniqueName('r'),
       retryIf: () => {
         throw new Error('bug in predicate');
@@ -107,12 +123,13 @@ describe('retry: what is retried', () => {
   it('does not retry an open circuit (it is there to shed load) unless the predicate says so', async () => {
     const open = new FaultlineError({ code: 'circuit_open', retryAfterMs: 500 });
     const fn = flaky([open], 'after half-open');
-    const { error } = await settled(retry({ name: uniqueName('r') }).execute(fn));
+    const { error } = await settled(retry({ idempotent: true, name: uniqueName('r') }).execute(fn));
     expect(fn.calls).toBe(1);
     expect(historyOf(error).gaveUpBecause).toBe('circuit_open');
     expect((error as FaultlineError).retryAfterMs).toBe(500);
 
     const patient = retry({
+      idempotent: true,
       name: uniqueName('r'),
       retryIf: (e) => e.retryable,
       jitter: 'none',
@@ -129,7 +146,7 @@ describe('retry: what is retried', () => {
   it('a synchronous throw is a failed attempt like any other', async () => {
     let calls = 0;
     const result = settled(
-      retry({ name: uniqueName('r'), jitter: 'none', initialDelayMs: 1 }).execute(() => {
+      retry({ idempotent: true, name: uniqueName('r'), jitter: 'none', initialDelayMs: 1 }).execute(() => {
         calls++;
         if (calls === 1) throw refused();
         return 42;
@@ -144,6 +161,7 @@ describe('retry: backoff and hints (fake timers)', () => {
   it('waits initialDelayMs * 2^(n-1), capped at maxDelayMs, before attempt n+1', async () => {
     const fn = flaky([refused(), refused(), refused(), refused()], 'done');
     const policy = retry({
+      idempotent: true,
       name: uniqueName('r'),
       maxAttempts: 5,
       jitter: 'none',
@@ -178,6 +196,7 @@ describe('retry: backoff and hints (fake timers)', () => {
       const fn = flaky([refused(), refused(), refused()], 'x');
       const result = settled(
         retry({
+          idempotent: true,
           name: uniqueName('r'),
           maxAttempts: 3,
           jitter,
@@ -197,7 +216,9 @@ describe('retry: backoff and hints (fake timers)', () => {
 
   it("honours the server's retry-after hint, raising the backoff to it", async () => {
     const fn = flaky([rateLimited(2_000)], 'served');
-    const result = settled(retry({ name: uniqueName('r'), jitter: 'none', initialDelayMs: 100 }).execute(fn));
+    const result = settled(
+      retry({ idempotent: true, name: uniqueName('r'), jitter: 'none', initialDelayMs: 100 }).execute(fn),
+    );
     await vi.advanceTimersByTimeAsync(1_999);
     expect(fn.calls).toBe(1);
     await vi.advanceTimersByTimeAsync(1 + LOOP_HOP_MS);
@@ -207,9 +228,13 @@ describe('retry: backoff and hints (fake timers)', () => {
   it('caps the hint at maxRetryAfterMs', async () => {
     const fn = flaky([rateLimited(3_600_000)], 'served');
     const result = settled(
-      retry({ name: uniqueName('r'), jitter: 'none', initialDelayMs: 100, maxRetryAfterMs: 1_000 }).execute(
-        fn,
-      ),
+      retry({
+        idempotent: true,
+        name: uniqueName('r'),
+        jitter: 'none',
+        initialDelayMs: 100,
+        maxRetryAfterMs: 1_000,
+      }).execute(fn),
     );
     await vi.advanceTimersByTimeAsync(1_000 + LOOP_HOP_MS);
     expect(await result).toEqual({ value: 'served' });
@@ -220,6 +245,7 @@ describe('retry: backoff and hints (fake timers)', () => {
     const fn = flaky([refused(), refused(), refused()], 'too late');
     const result = settled(
       retry({
+        idempotent: true,
         name: uniqueName('r'),
         maxAttempts: 5,
         jitter: 'none',
@@ -240,10 +266,13 @@ describe('retry: AbortSignal', () => {
     const controller = new AbortController();
     const fn = flaky([refused(), refused()], 'never');
     const result = settled(
-      retry({ name: uniqueName('r'), jitter: 'none', initialDelayMs: 60_000, budgetMs: Infinity }).execute(
-        fn,
-        controller.signal,
-      ),
+      retry({
+        idempotent: true,
+        name: uniqueName('r'),
+        jitter: 'none',
+        initialDelayMs: 60_000,
+        budgetMs: Infinity,
+      }).execute(fn, controller.signal),
     );
     await vi.advanceTimersByTimeAsync(10);
     expect(fn.calls).toBe(1);
@@ -260,7 +289,10 @@ describe('retry: AbortSignal', () => {
     const first = refused();
     const fn = flaky([first], 'never reached');
     const result = settled(
-      retry({ name: uniqueName('r'), jitter: 'none', initialDelayMs: 100 }).execute(fn, controller.signal),
+      retry({ idempotent: true, name: uniqueName('r'), jitter: 'none', initialDelayMs: 100 }).execute(
+        fn,
+        controller.signal,
+      ),
     );
     await vi.advanceTimersByTimeAsync(0);
     setTimeout(() => controller.abort(), 100); // due with the end of the wait, fires just after it
@@ -274,7 +306,9 @@ describe('retry: AbortSignal', () => {
   it('an already aborted signal runs nothing', async () => {
     const fn = flaky([], 'never');
     const reason = new Error('shutting down');
-    const { error } = await settled(retry({ name: uniqueName('r') }).execute(fn, AbortSignal.abort(reason)));
+    const { error } = await settled(
+      retry({ idempotent: true, name: uniqueName('r') }).execute(fn, AbortSignal.abort(reason)),
+    );
     expect(fn.calls).toBe(0);
     expect((error as FaultlineError).code).toBe('cancelled');
     expect((error as FaultlineError).cause).toBe(reason);
@@ -285,7 +319,7 @@ describe('retry: AbortSignal', () => {
     const controller = new AbortController();
     let calls = 0;
     const result = settled(
-      retry({ name: uniqueName('r') }).execute(
+      retry({ idempotent: true, name: uniqueName('r') }).execute(
         ({ signal }) =>
           new Promise((_, reject) => {
             calls++;
@@ -325,13 +359,13 @@ describe('retry: history accessor and options', () => {
   });
 
   it('names the option and the accepted values in the message', () => {
-    expect(() => retry({ name: 'payments', jitter: 'random' as never })).toThrow(
+    expect(() => retry({ idempotent: true, name: 'payments', jitter: 'random' as never })).toThrow(
       "FAULTLINE_ERR_INVALID_RETRY_OPTION: retry(): `jitter` must be one of 'full', 'equal', 'decorrelated', 'none'; got \"random\"",
     );
   });
 
   it('execute() without a function rejects with FAULTLINE_ERR_INVALID_EXECUTE', async () => {
-    await expect(retry({ name: 'x' }).execute(undefined as never)).rejects.toMatchObject({
+    await expect(retry({ idempotent: true, name: 'x' }).execute(undefined as never)).rejects.toMatchObject({
       code: 'FAULTLINE_ERR_INVALID_EXECUTE',
     });
   });

@@ -27,7 +27,7 @@ describe('wrap: outermost first, like cockatiel', () => {
   it('wrap(retry, timeout): each attempt gets its own deadline', async () => {
     const fn = slowFirst();
     const policy = wrap(
-      retry({ name: uniqueName('w'), jitter: 'none', initialDelayMs: 10 }),
+      retry({ idempotent: true, name: uniqueName('w'), jitter: 'none', initialDelayMs: 10 }),
       timeout({ ms: 1_000 }),
     );
     expect(await runToEnd(policy.execute(fn))).toMatchObject({ value: 'call 2' });
@@ -37,7 +37,7 @@ describe('wrap: outermost first, like cockatiel', () => {
     const fn = slowFirst();
     const policy = wrap(
       timeout({ ms: 1_000 }),
-      retry({ name: uniqueName('w'), jitter: 'none', initialDelayMs: 10 }),
+      retry({ idempotent: true, name: uniqueName('w'), jitter: 'none', initialDelayMs: 10 }),
     );
     const { error } = await runToEnd(policy.execute(fn));
     expect(error?.code).toBe('operation_timeout');
@@ -49,7 +49,13 @@ describe('wrap: outermost first, like cockatiel', () => {
     try {
       const policy = wrap(
         fallback({ factory: (err) => `degraded (${err.code})` }),
-        retry({ name: uniqueName('w'), maxAttempts: 5, jitter: 'none', initialDelayMs: 10 }),
+        retry({
+          idempotent: true,
+          name: uniqueName('w'),
+          maxAttempts: 5,
+          jitter: 'none',
+          initialDelayMs: 10,
+        }),
         breaker,
       );
       let calls = 0;
@@ -69,7 +75,7 @@ describe('wrap: outermost first, like cockatiel', () => {
   it('takes cockatiel policies as layers too', async () => {
     const attempts: number[] = [];
     const policy = wrap(
-      retry({ name: uniqueName('w'), maxAttempts: 2, jitter: 'none', initialDelayMs: 10 }),
+      retry({ idempotent: true, name: uniqueName('w'), maxAttempts: 2, jitter: 'none', initialDelayMs: 10 }),
       cockatiel.timeout(1_000, cockatiel.TimeoutStrategy.Aggressive),
     );
     const { error } = await runToEnd(
@@ -85,7 +91,7 @@ describe('wrap: outermost first, like cockatiel', () => {
 
   it('wrapping a wrap flattens it, and the operation is named after the outermost policy', () => {
     const inner = wrap(timeout({ name: 'deadline', ms: 10 }));
-    const outer = wrap(retry({ name: 'fetch-user' }), inner);
+    const outer = wrap(retry({ idempotent: true, name: 'fetch-user' }), inner);
     expect(outer.name).toBe('fetch-user');
     expect(outer.kind).toBe('wrap');
     expect(outer.wrapped).toHaveLength(2);
@@ -93,7 +99,7 @@ describe('wrap: outermost first, like cockatiel', () => {
 
   it('rejects what is not a policy', () => {
     expect(() => wrap()).toThrow(expect.objectContaining({ code: 'FAULTLINE_ERR_INVALID_POLICY' }));
-    expect(() => wrap(retry({ name: 'x' }), {} as never)).toThrow(
+    expect(() => wrap(retry({ idempotent: true, name: 'x' }), {} as never)).toThrow(
       expect.objectContaining({
         code: 'FAULTLINE_ERR_INVALID_POLICY',
         message: expect.stringContaining('argument 2'),
