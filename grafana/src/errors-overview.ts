@@ -1,9 +1,10 @@
 // Errors overview: how much fails, what kind, where, since when, who knows about it.
-import { TableSortByFieldStateBuilder } from '@grafana/grafana-foundation-sdk/common';
+import { LogsSortOrder, TableSortByFieldStateBuilder } from '@grafana/grafana-foundation-sdk/common';
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as PanelRaw } from '@grafana/grafana-foundation-sdk/dashboard';
+import { PanelBuilder as LogsBuilder } from '@grafana/grafana-foundation-sdk/logs';
 import { PanelBuilder as TableBuilder } from '@grafana/grafana-foundation-sdk/table';
-import { jaeger } from './datasources.js';
+import { jaeger, victoriaLogs } from './datasources.js';
 import { JaegerSearchBuilder } from './jaeger.js';
 import {
   bars,
@@ -20,6 +21,7 @@ import {
   timeseries,
 } from './panels.js';
 import { promQuery } from './queries.js';
+import { VictoriaLogsQueryBuilder } from './victorialogs.js';
 
 const SERVER = 'span_kind="SPAN_KIND_SERVER"';
 const FAILED = 'status_code="STATUS_CODE_ERROR"';
@@ -195,6 +197,7 @@ export function errorsOverview(): Dashboard {
     )
     .withPanel(topFailingOperations())
     .withPanel(recentErrorTraces())
+    .withPanel(serviceLogs())
     .withPanel(
       table({
         title: 'Mean time to resolve by alert',
@@ -284,6 +287,29 @@ function topFailingOperations(): TableBuilder {
     .sortBy([new TableSortByFieldStateBuilder().displayName('failed calls').desc(true)])
     .overrideByName('error ratio', [{ id: 'unit', value: 'percentunit' }])
     .overrideByName(...linkOn('span_name', 'Failed traces in Jaeger', search));
+}
+
+/** LogsQL: the log lines of the selected services (Grafana's regex format of a multi-value variable). */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a Grafana variable, interpolated by Grafana
+export const SERVICE_LOGS_QUERY = 'service.name:~"${service:regex}"';
+
+function serviceLogs(): LogsBuilder {
+  return new LogsBuilder()
+    .title('Logs of the selected services')
+    .description(
+      'Log lines (pino lines, exception and crash records) of the selected services, from VictoriaLogs, ' +
+        'newest first. Every line carries trace_id, the correlation ID: open a line and follow ' +
+        '"Open trace in Jaeger" (the data source\'s derived field); a span in Jaeger links back to ' +
+        "its trace's lines.",
+    )
+    .datasource(victoriaLogs)
+    .withTarget(new VictoriaLogsQueryBuilder('A', SERVICE_LOGS_QUERY).maxLines(500))
+    .showTime(true)
+    .wrapLogMessage(true)
+    .enableLogDetails(true)
+    .sortOrder(LogsSortOrder.Descending)
+    .span(24)
+    .height(10);
 }
 
 function recentErrorTraces(): TableBuilder {

@@ -17,6 +17,8 @@ import {
   interpolate,
   JAEGER_UID,
   PROMETHEUS_UID,
+  VICTORIALOGS_TYPE,
+  VICTORIALOGS_UID,
 } from '../src/index.js';
 
 const grafana = fileURLToPath(new URL('..', import.meta.url));
@@ -86,12 +88,31 @@ describe('data sources', () => {
     );
   });
 
+  it('link traces and log lines both ways by trace ID (Jaeger ⇄ VictoriaLogs)', () => {
+    expect(typeOf.get(VICTORIALOGS_UID)).toBe(VICTORIALOGS_TYPE);
+    const jaeger = provisioned.find((ds) => ds.uid === JAEGER_UID)!;
+    expect(jaeger.jsonData?.tracesToLogsV2).toEqual(
+      expect.objectContaining({ datasourceUid: VICTORIALOGS_UID, customQuery: true }),
+    );
+    const logs = provisioned.find((ds) => ds.uid === VICTORIALOGS_UID)!;
+    expect(logs.jsonData?.derivedFields).toEqual([
+      expect.objectContaining({
+        name: 'trace_id',
+        matcherType: 'label',
+        matcherRegex: 'trace_id',
+        datasourceUid: JAEGER_UID,
+      }),
+    ]);
+  });
+
   it('expand only the FAULTLINE_* environment variables compose sets ($$ is a literal $)', () => {
     const text = readFileSync(join(grafana, 'provisioning/datasources/datasources.yml'), 'utf8');
     const names = ['FAULTLINE_ALERTMANAGER_URL', 'FAULTLINE_JAEGER_URL', 'FAULTLINE_PROMETHEUS_URL'];
     const expanded = text.replaceAll('$$', '').match(/\$\{?\w+\}?/g);
-    expect(expanded?.sort()).toEqual(names.map((name) => `\${${name}}`));
+    expect(expanded?.sort()).toEqual([...names, 'FAULTLINE_VICTORIALOGS_URL'].map((name) => `\${${name}}`));
     expect(text).toContain('{$$__tags}');
+    expect(text).toContain('\'trace_id:="$${__trace.traceId}"\'');
+    expect(text).toContain("url: '$${__value.raw}'");
     const compose = readFileSync(join(repo, 'docker-compose.yml'), 'utf8');
     for (const name of names) expect(compose).toContain(`${name}: http://`);
   });
@@ -146,10 +167,11 @@ describe('allPanelQueries()', () => {
 
   it('lists every PromQL target with what it needs', () => {
     expect(queries.length).toBeGreaterThan(50);
+    // Log panels' LogsQL goes to VictoriaLogs, not Prometheus.
     const targets = buildDashboards().flatMap((d) =>
-      (d.panels ?? []).flatMap((p) =>
-        ((p as { targets?: { expr?: string }[] }).targets ?? []).filter((t) => t.expr),
-      ),
+      (d.panels ?? [])
+        .filter((p) => (p as { datasource?: { type?: string } }).datasource?.type !== VICTORIALOGS_TYPE)
+        .flatMap((p) => ((p as { targets?: { expr?: string }[] }).targets ?? []).filter((t) => t.expr)),
     );
     expect(queries).toHaveLength(targets.length);
     for (const q of queries) {
@@ -158,6 +180,20 @@ describe('allPanelQueries()', () => {
     }
     const ids = queries.map((q) => `${q.dashboard}/${q.panel}/${q.refId}`);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('gives the errors overview a logs panel of the selected services, from VictoriaLogs', () => {
+    const overview = buildDashboards().find((d) => d.uid === 'faultline-errors-overview')!;
+    const logs = (overview.panels ?? []).filter((p) => (p as { type?: string }).type === 'logs') as Array<{
+      datasource?: { type?: string; uid?: string };
+      targets?: { expr?: string; queryType?: string }[];
+    }>;
+    expect(logs).toHaveLength(1);
+    expect(logs[0]!.datasource).toEqual({ type: VICTORIALOGS_TYPE, uid: VICTORIALOGS_UID });
+    expect(logs[0]!.targets).toEqual([
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a Grafana variable, interpolated by Grafana
+      expect.objectContaining({ expr: 'service.name:~"${service:regex}"', queryType: 'instant' }),
+    ]);
   });
 
   it('interpolates Grafana variables, and refuses unknown ones', () => {

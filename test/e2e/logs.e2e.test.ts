@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { eventually, logsUiLink } from '@faultline/stack';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { SERVICE_LOGS_QUERY } from '../../grafana/src/index.js';
 import { type App, inJaeger, logsQuery, repo, startApp } from './support.js';
 
 const stack = inject('stack');
@@ -80,6 +81,12 @@ describe('logs in the log store and in faultline explain', () => {
     expect(error!.span_id).toMatch(/^[0-9a-f]{16}$/);
     // The stream is the service, not every resource attribute (VL-Stream-Fields).
     expect(error!._stream).toBe(`{service.name="${SERVICE}"}`);
+    // The errors dashboard's logs panel query, as Grafana sends it for this one service.
+    const panel = await logsQuery(
+      stack.urls.logs,
+      SERVICE_LOGS_QUERY.replace(/\$\{service:regex\}/, SERVICE),
+    );
+    expect(panel.some((l) => l.trace_id === failedId)).toBe(true);
     // The web UI is served.
     const ui = await fetch(`${stack.urls.logs}/select/vmui/`);
     expect(ui.status).toBe(200);
