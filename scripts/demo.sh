@@ -4,7 +4,7 @@
 #   bash scripts/demo.sh [--duration S] [--rps N] [--keep] [--mix SPEC] [--crash-at S] [--outage-at S] [--console]
 #
 # Sets up (Node 24 + pnpm, dependencies, pipeline tools, build), starts the local pipeline
-# (collector, Jaeger, Prometheus, Alertmanager on loopback), the demo services (gateway → worker
+# (collector, Jaeger, VictoriaLogs, Prometheus, Alertmanager on loopback), the demo services (gateway → worker
 # over gRPC, gateway → inventory over HTTP, each under `--require @faultline/node/register`), runs a
 # bounded load with injected faults, and prints where to look. Everything stops by itself at the
 # end (or at Ctrl-C with --keep). FAULTLINE_DEMO_SKIP_SETUP=1 skips install, tools and build on

@@ -3,7 +3,14 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { explainTrace, missingTools, type RunningStack, repoRoot, startStack } from '@faultline/stack';
+import {
+  explainTrace,
+  logsUiLink,
+  missingTools,
+  type RunningStack,
+  repoRoot,
+  startStack,
+} from '@faultline/stack';
 import { clampLoad, formatSummary, LIMITS, type LoadSummary, runLoad } from './loadgen.js';
 import { DEFAULT_MIX, parseMix } from './mix.js';
 import { prometheusReport, traceUrl, waitForTrace } from './report.js';
@@ -118,7 +125,7 @@ async function main(): Promise<number> {
   let stateFile: string | undefined;
   try {
     banner('pipeline');
-    const missing = missingTools(['collector', 'jaeger', 'prometheus', 'alertmanager']);
+    const missing = missingTools(['collector', 'jaeger', 'victoria-logs', 'prometheus', 'alertmanager']);
     if (values.console) say('--console: not starting the pipeline.');
     else if (missing.length > 0) {
       say(
@@ -126,7 +133,7 @@ async function main(): Promise<number> {
       );
     } else {
       say(
-        `starting the collector, Jaeger, Prometheus and Alertmanager on loopback (logs in ${runDir}/stack) …`,
+        `starting the collector, Jaeger, VictoriaLogs, Prometheus and Alertmanager on loopback (logs in ${runDir}/stack) …`,
       );
       try {
         stack = await startStack({ runDir: join(runDir, 'stack') });
@@ -134,6 +141,7 @@ async function main(): Promise<number> {
         say(
           `  Jaeger API  ${stack.urls.jaegerQuery}   Prometheus ${stack.urls.prometheus}   Alertmanager ${stack.urls.alertmanager}`,
         );
+        say(`  Logs UI     ${stack.urls.logsUi}  (VictoriaLogs: every service's log lines, by trace_id)`);
       } catch (e) {
         say(`!! The pipeline did not start: ${(e as Error).message.split('\n')[0]}`);
       }
@@ -185,11 +193,12 @@ async function main(): Promise<number> {
       if (id) {
         say(`One failing request (correlation ID = trace ID ${id}):`);
         say(`  Jaeger API: ${traceUrl(stack.urls.jaegerQuery, id)}`);
+        say(`  Logs UI:    ${logsUiLink(stack.urls.logs, id, Date.now())}`);
         say(
-          `  explain:    pnpm -C packages/demo exec faultline explain ${id} --jaeger ${stack.urls.jaegerQuery}`,
+          `  explain:    pnpm -C packages/demo exec faultline explain ${id} --jaeger ${stack.urls.jaegerQuery} --logs ${stack.urls.logs}`,
         );
         if (await waitForTrace(stack.urls.jaegerQuery, id, 30_000)) {
-          const explained = await explainTrace(id, stack.urls.jaegerQuery);
+          const explained = await explainTrace(id, stack.urls.jaegerQuery, { logsUrl: stack.urls.logs });
           say('');
           say(explained.output.replace(/^/gm, '  '));
         } else say('  (the trace has not reached Jaeger yet; try the command above in a few seconds)');
@@ -211,7 +220,8 @@ async function main(): Promise<number> {
 
     if (values.keep && !interrupted.signal.aborted) {
       banner('running until Ctrl-C');
-      if (stack) say('`faultline explain <id>` finds this Jaeger by itself while the demo runs.');
+      if (stack)
+        say('`faultline explain <id>` finds this Jaeger and VictoriaLogs by itself while the demo runs.');
       say(`Send your own requests: curl -i '${services.gatewayUrl}/orders/ord-7?fault=not_found'`);
       await new Promise<void>((resolve) => interrupted.signal.addEventListener('abort', () => resolve()));
     }
