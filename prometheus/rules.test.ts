@@ -92,7 +92,7 @@ describe('promtool (Prometheus 2.42)', () => {
     const records = read('rules/recording.yml').match(/^\s+- record: /gm)?.length ?? 0;
     const alerts = alertRules().length;
     expect(records).toBeGreaterThan(40);
-    expect(alerts).toBe(19);
+    expect(alerts).toBe(20);
     expect(result.stdout).toContain(`Checking rules/recording.yml\n  SUCCESS: ${records} rules found`);
     expect(result.stdout).toContain(`Checking rules/alerts.yml\n  SUCCESS: ${alerts} rules found`);
   });

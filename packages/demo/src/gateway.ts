@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { correlationId, FaultlineError } from '@faultline/errors';
 import { faultlineInterceptor, promisifyUnary } from '@faultline/grpc';
 import { CORRELATION_HEADER, errorFromResponse, withProblemDetails } from '@faultline/http';
-import { circuitBreaker, retry, wrap } from '@faultline/resilience';
+import { circuitBreaker, isIdempotent, readyHandler, retry, wrap } from '@faultline/resilience';
 import * as grpc from '@grpc/grpc-js';
 import { INVENTORY_FAILED, registerDemoCodes } from './codes.js';
 import { intFrom, stringFrom } from './env.js';
@@ -61,8 +61,22 @@ function workerBreaker() {
   });
 }
 
+/**
+ * The retry budget shared by every call to the worker: retries stay within
+ * GATEWAY_RETRY_BUDGET_PERCENT of the calls plus GATEWAY_RETRY_BUDGET_MIN_PER_SECOND a second
+ * (so a worker outage cannot triple the gateway's load on it). GATEWAY_RETRY_BUDGET=off: none.
+ */
+function workerBudget() {
+  if (stringFrom(env, 'GATEWAY_RETRY_BUDGET', 'on') === 'off') return false as const;
+  return {
+    share: intFrom(env, 'GATEWAY_RETRY_BUDGET_PERCENT', 20, 0, 100) / 100,
+    minPerSecond: intFrom(env, 'GATEWAY_RETRY_BUDGET_MIN_PER_SECOND', 1, 0, 10_000),
+  };
+}
+
 // Retry outside, breaker inside: every attempt is one call the breaker counts, and an open
-// breaker's `circuit_open` is not retried (it is there to shed load).
+// breaker's `circuit_open` is not retried (it is there to shed load). Process is declared
+// idempotent in the proto, so a call that may have reached the worker is repeated too.
 const workerPolicy = wrap(
   retry({
     name: 'worker',
@@ -70,9 +84,14 @@ const workerPolicy = wrap(
     initialDelayMs: intFrom(env, 'GATEWAY_RETRY_DELAY_MS', 50, 0, 10_000),
     maxDelayMs: 1_000,
     budgetMs: 5_000,
+    idempotent: isIdempotent(Worker.service.Process),
+    retryBudget: workerBudget(),
   }),
   workerBreaker(),
 );
+// Unready (503) when the worker's breaker is open or most calls fail; also the
+// faultline.health.status{check="ready"} gauge the readiness alert watches.
+const ready = readyHandler({ name: 'ready', criticalBreakers: ['worker'] });
 
 function sendJson(res: ServerResponse, status: number, body: Record<string, unknown>): void {
   const id = correlationId();
@@ -121,6 +140,10 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const url = new URL(req.url ?? '/', 'http://gateway');
   if (url.pathname === '/healthz') {
     sendJson(res, 200, { status: 'ok' });
+    return;
+  }
+  if (url.pathname === '/ready') {
+    ready(req, res);
     return;
   }
   const match = /^\/orders\/([^/]+)$/.exec(url.pathname);

@@ -24,11 +24,11 @@ export interface MethodLike {
  * OPTIONS, TRACE, PUT, DELETE) or a gRPC method definition whose proto says
  * `option idempotency_level = IDEMPOTENT` (or NO_SIDE_EFFECTS). Anything else: false.
  */
-export function isIdempotent(operation: string | MethodLike | null | undefined): boolean {
+export function isIdempotent(operation: unknown): boolean {
   if (typeof operation === 'string') return IDEMPOTENT_HTTP_METHODS.has(operation.toUpperCase());
   if (operation === null || typeof operation !== 'object') return false;
   try {
-    return IDEMPOTENT_GRPC_LEVELS.has(operation.options?.idempotency_level);
+    return IDEMPOTENT_GRPC_LEVELS.has((operation as MethodLike).options?.idempotency_level);
   } catch {
     return false;
   }
