@@ -309,5 +309,10 @@ describe('docker-compose.yml through the real Compose loader', () => {
       `http://victoria-logs:${port}`,
     );
     expect(envDefaults('collector/otelcol.yaml').has('FAULTLINE_VICTORIALOGS_URL')).toBe(true);
+    // Grafana's log data source reads the same store, with its plugin pinned.
+    expect(service('grafana').environment?.FAULTLINE_VICTORIALOGS_URL).toBe(`http://victoria-logs:${port}`);
+    expect(service('grafana').environment?.GF_PLUGINS_PREINSTALL_SYNC).toMatch(
+      /^victoriametrics-logs-datasource@\d+\.\d+\.\d+$/,
+    );
   });
 });
