@@ -4,6 +4,7 @@ export { fetchTraceLogs, type LogLine, logsUiLink, parseLogsBody } from './expla
 export { parseJaegerBody } from './explain-parse.js';
 export { renderTree } from './explain-render.js';
 export { buildTree, type TraceTree } from './explain-tree.js';
+export * from './fleet.js';
 export { freePort } from './ports.js';
 export { type ManagedProcess, startProcess, waitHealthy } from './process.js';
 export { renderAlertmanagerConfig, renderPrometheusConfig } from './render.js';
