@@ -13,7 +13,7 @@ import {
 import { promQuery } from './queries.js';
 
 const SVC = 'service_name=~"$service"';
-const GIVE_UP = 'outcome=~"exhausted|budget"';
+const GIVE_UP = 'outcome=~"exhausted|budget|retry_budget"';
 
 export const RESILIENCE_UID = 'faultline-resilience';
 
@@ -28,7 +28,7 @@ export function resilience(): Dashboard {
       labelVariable(
         'service',
         'Service',
-        'label_values({__name__=~"faultline_circuit_state|faultline_retry_attempts_total"}, service_name)',
+        'label_values({__name__=~"faultline_circuit_state|faultline_retry_attempts_total|faultline_health_status"}, service_name)',
       ),
     )
     .withPanel(
@@ -150,7 +150,7 @@ export function resilience(): Dashboard {
         unit: 'ops',
         description:
           'faultline_retry_attempts_total per policy and outcome: success, retry (failed, will retry), exhausted, ' +
-          'not_retryable, aborted, budget (retry budget refused), circuit_open.',
+          'not_retryable, not_idempotent, aborted, budget (time budget spent), retry_budget (retry budget refused), circuit_open.',
         targets: [
           promQuery(
             'A',
@@ -165,13 +165,80 @@ export function resilience(): Dashboard {
         title: 'Give-ups by policy',
         unit: 'percentunit',
         description:
-          'Share of calls through each retry policy that ended with the policy giving up (exhausted or budget) ' +
+          'Share of calls through each retry policy that ended with the policy giving up (exhausted, time budget or retry budget) ' +
           'among all calls that ended (every outcome but retry).',
         targets: [
           promQuery(
             'A',
             `sum by (service_name, policy) (rate(faultline_retry_attempts_total{${GIVE_UP}, ${SVC}}[$__rate_interval])) / sum by (service_name, policy) (rate(faultline_retry_attempts_total{outcome!="retry", ${SVC}}[$__rate_interval]))`,
             { needs: 'fault', legend: '{{service_name}} {{policy}}' },
+          ),
+        ],
+      }),
+    )
+    .withPanel(
+      stateTimeline({
+        title: 'Readiness',
+        description:
+          'faultline_health_status per service and check: 0 healthy, 1 degraded, 2 unhealthy (a critical breaker ' +
+          'open or most calls failing). FaultlineServiceUnready pages on it.',
+        targets: [
+          promQuery('A', `max by (service_name, check) (faultline_health_status{${SVC}})`, {
+            needs: 'scrape',
+            legend: '{{service_name}} {{check}}',
+          }),
+        ],
+      })
+        .mappings([
+          {
+            type: MappingType.ValueToText,
+            options: {
+              '0': { text: 'healthy', color: 'green', index: 0 },
+              '1': { text: 'degraded', color: 'yellow', index: 1 },
+              '2': { text: 'unhealthy', color: 'red', index: 2 },
+            },
+          },
+        ])
+        .thresholds(thresholds([null, 'green'], [1, 'yellow'], [2, 'red'])),
+    )
+    .withPanel(
+      timeseries({
+        title: 'Retry budget: calls offered vs attempts made',
+        unit: 'ops',
+        description:
+          'Per retry policy: calls that ended (offered) and every attempt made (offered + retries). The retry ' +
+          'budget keeps attempts within its share of the calls plus a small floor per second, so an outage ' +
+          'does not multiply the load on the dependency by the attempt cap.',
+        targets: [
+          promQuery(
+            'A',
+            `sum by (service_name, policy) (rate(faultline_retry_attempts_total{outcome!="retry", ${SVC}}[$__rate_interval]))`,
+            { needs: 'traffic', legend: '{{service_name}} {{policy}} offered' },
+          ),
+          promQuery(
+            'B',
+            `sum by (service_name, policy) (rate(faultline_retry_attempts_total{${SVC}}[$__rate_interval]))`,
+            { needs: 'traffic', legend: '{{service_name}} {{policy}} attempted' },
+          ),
+        ],
+      }),
+    )
+    .withPanel(
+      timeseries({
+        title: 'Retry budget: tokens left and refusals',
+        unit: 'short',
+        description:
+          'faultline_retry_budget_tokens (a retry takes one; below 1 retries are refused) and the retries the ' +
+          'budget refused per second.',
+        targets: [
+          promQuery('A', `max by (service_name, budget) (faultline_retry_budget_tokens{${SVC}})`, {
+            needs: 'scrape',
+            legend: '{{service_name}} {{budget}} tokens',
+          }),
+          promQuery(
+            'B',
+            `sum by (service_name, budget) (rate(faultline_retry_budget_refusals_total{${SVC}}[$__rate_interval]))`,
+            { needs: 'scrape', legend: '{{service_name}} {{budget}} refused/s' },
           ),
         ],
       }),

@@ -8,6 +8,9 @@ import { startDemo } from './support/e2e.js';
 
 const stack = inject('stack');
 const STATE = 'faultline_circuit_state{breaker="worker",service_name="gateway"}';
+// The gateway's readiness (its /ready check treats the worker breaker as critical), as the
+// faultline.health.status gauge the FaultlineServiceUnready alert watches.
+const HEALTH = 'faultline_health_status{check="ready",service_name="gateway"}';
 
 async function gauge(expr: string): Promise<number | undefined> {
   const [sample] = await promQuery(stack.urls.prometheus, expr);
@@ -89,6 +92,16 @@ describe('the circuit breaker `worker` in the real Prometheus', () => {
     );
     expect(worst).toBe(2);
     expect(demo.workerExits()).toBe(1);
+    // Readiness follows: the gauge reads 2 (unhealthy) while the breaker is open.
+    const unready = await eventually(
+      'faultline_health_status = 2 in Prometheus',
+      async () => {
+        const v = await gauge(`max_over_time(${HEALTH}[1m])`);
+        return v === 2 ? v : undefined;
+      },
+      60_000,
+    );
+    expect(unready).toBe(2);
     // While open, the gateway sheds calls at once instead of waiting on a dead worker.
     await eventually(
       'a circuit_open answer',
@@ -117,6 +130,17 @@ describe('the circuit breaker `worker` in the real Prometheus', () => {
       60_000,
     );
     expect(now).toBe(0);
+    // No longer unhealthy (degraded, 1, is allowed: the error rate of the recent calls still
+    // counts the outage).
+    const ready = await eventually(
+      'faultline_health_status < 2 in Prometheus after recovery',
+      async () => {
+        const v = await gauge(HEALTH);
+        return v !== undefined && v < 2 ? v : undefined;
+      },
+      60_000,
+    );
+    expect(ready).toBeLessThan(2);
     const transitions = await promQuery(
       stack.urls.prometheus,
       'sum by (to) (faultline_circuit_transitions_total{breaker="worker",service_name="gateway"})',

@@ -38,6 +38,9 @@ const INDUCED_ALERTS = [
   'FaultlineCircuitBreakerOpen',
   'FaultlineRetryExhaustionRising',
   'FaultlineLatencyP99High',
+  // The worker crash opens the gateway's breaker, its /ready check turns unhealthy and
+  // faultline_health_status{check="ready"} reads 2 (issue 12: readiness as a metric).
+  'FaultlineServiceUnready',
 ];
 
 interface RuleGroup {
