@@ -10,7 +10,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, repoRoot, requireTool, startProcess, waitHealthy } from '@faultline/stack';
+import {
+  collectorPortEnv,
+  freeCollectorPorts,
+  freeJaegerPorts,
+  jaegerPortEnv,
+  repoRoot,
+  requireTool,
+  startProcess,
+  waitHealthy,
+} from '@faultline/stack';
 import { median } from '../../../scripts/bench-lib.mjs';
 
 const SECONDS = Number(process.env.BENCH_COLLECTOR_SECONDS ?? 6);
@@ -192,37 +201,22 @@ async function runCollector(
   options: { rate?: number; checkJaeger?: boolean } = {},
 ): Promise<Result> {
   const dir = mkdtempSync(join(tmpdir(), 'fl-bench-collector-'));
+  const collectorPorts = await freeCollectorPorts();
+  const jaegerPorts = await freeJaegerPorts();
   const ports = {
-    http: await freePort(),
-    grpc: await freePort(),
-    health: await freePort(),
-    telemetry: await freePort(),
-    prom: await freePort(),
-    zpages: await freePort(),
-    jaegerGrpc: await freePort(),
-    jaegerHttp: await freePort(),
-    jaegerQuery: await freePort(),
-    jaegerQueryGrpc: await freePort(),
-    jaegerHealth: await freePort(),
-    jaegerMetrics: await freePort(),
+    http: collectorPorts.otlpHttp,
+    telemetry: collectorPorts.telemetry,
+    health: collectorPorts.health,
+    jaegerQuery: jaegerPorts.queryHttp,
+    jaegerHealth: jaegerPorts.health,
   };
   const env = {
     PATH: process.env.PATH,
     FAULTLINE_BIND_HOST: '127.0.0.1',
-    FAULTLINE_COLLECTOR_OTLP_HTTP_PORT: String(ports.http),
-    FAULTLINE_COLLECTOR_OTLP_GRPC_PORT: String(ports.grpc),
-    FAULTLINE_COLLECTOR_HEALTH_PORT: String(ports.health),
-    FAULTLINE_COLLECTOR_TELEMETRY_PORT: String(ports.telemetry),
-    FAULTLINE_COLLECTOR_PROMETHEUS_PORT: String(ports.prom),
-    FAULTLINE_COLLECTOR_ZPAGES_PORT: String(ports.zpages),
+    ...collectorPortEnv(collectorPorts),
+    ...jaegerPortEnv(jaegerPorts),
+    FAULTLINE_JAEGER_OTLP_ENDPOINT: `127.0.0.1:${jaegerPorts.otlpGrpc}`,
     FAULTLINE_COLLECTOR_LOG_LEVEL: 'warn',
-    FAULTLINE_JAEGER_OTLP_ENDPOINT: `127.0.0.1:${ports.jaegerGrpc}`,
-    FAULTLINE_JAEGER_OTLP_GRPC_PORT: String(ports.jaegerGrpc),
-    FAULTLINE_JAEGER_OTLP_HTTP_PORT: String(ports.jaegerHttp),
-    FAULTLINE_JAEGER_QUERY_HTTP_PORT: String(ports.jaegerQuery),
-    FAULTLINE_JAEGER_QUERY_GRPC_PORT: String(ports.jaegerQueryGrpc),
-    FAULTLINE_JAEGER_HEALTH_PORT: String(ports.jaegerHealth),
-    FAULTLINE_JAEGER_METRICS_PORT: String(ports.jaegerMetrics),
     FAULTLINE_JAEGER_LOG_LEVEL: 'warn',
     // Jaeger's Badger store in this run's own folder, removed with it.
     FAULTLINE_JAEGER_DATA_DIR: join(dir, 'jaeger-data'),

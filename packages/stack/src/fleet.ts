@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configArgs, fleetConfigFiles } from './fleet-config.js';
 import { renderFleetPrometheusConfig } from './fleet-render.js';
+import { collectorPortEnv, jaegerPortEnv } from './port-env.js';
 import { freePorts } from './ports.js';
 import { type ManagedProcess, startProcess, waitHealthy } from './process.js';
 import { renderAlertmanagerConfig } from './render.js';
@@ -207,12 +208,14 @@ export async function startFleet(options: FleetOptions = {}): Promise<RunningFle
     args: ['--config', `file:${join(repo, 'collector', 'jaeger.yaml')}`],
     env: {
       ...baseEnv,
-      FAULTLINE_JAEGER_OTLP_GRPC_PORT: String(ports.jaegerGrpc),
-      FAULTLINE_JAEGER_OTLP_HTTP_PORT: String(ports.jaegerHttp),
-      FAULTLINE_JAEGER_QUERY_HTTP_PORT: String(ports.jaegerQuery),
-      FAULTLINE_JAEGER_QUERY_GRPC_PORT: String(ports.jaegerQueryGrpc),
-      FAULTLINE_JAEGER_HEALTH_PORT: String(ports.jaegerHealth),
-      FAULTLINE_JAEGER_METRICS_PORT: String(ports.jaegerMetrics),
+      ...jaegerPortEnv({
+        otlpGrpc: ports.jaegerGrpc as number,
+        otlpHttp: ports.jaegerHttp as number,
+        queryHttp: ports.jaegerQuery as number,
+        queryGrpc: ports.jaegerQueryGrpc as number,
+        health: ports.jaegerHealth as number,
+        metrics: ports.jaegerMetrics as number,
+      }),
       FAULTLINE_JAEGER_DATA_DIR: join(dataDir, 'jaeger'),
       FAULTLINE_PROMETHEUS_URL: promUrls[0] ?? `http://${at('promA')}`,
     },
@@ -251,12 +254,14 @@ export async function startFleet(options: FleetOptions = {}): Promise<RunningFle
       args: configArgs(fleetConfigFiles(repo, tier)),
       env: {
         ...baseEnv,
-        FAULTLINE_COLLECTOR_OTLP_GRPC_PORT: String(p('grpc')),
-        FAULTLINE_COLLECTOR_OTLP_HTTP_PORT: String(p('http')),
-        FAULTLINE_COLLECTOR_HEALTH_PORT: String(p('health')),
-        FAULTLINE_COLLECTOR_ZPAGES_PORT: String(p('zpages')),
-        FAULTLINE_COLLECTOR_PROMETHEUS_PORT: String(p('prom')),
-        FAULTLINE_COLLECTOR_TELEMETRY_PORT: String(p('telemetry')),
+        ...collectorPortEnv({
+          otlpGrpc: p('grpc'),
+          otlpHttp: p('http'),
+          health: p('health'),
+          zpages: p('zpages'),
+          prometheus: p('prom'),
+          telemetry: p('telemetry'),
+        }),
         FAULTLINE_COLLECTOR_STORAGE_DIR: storageDir,
         FAULTLINE_GATEWAY_ENDPOINTS: `[${gatewayEndpoints.join(', ')}]`,
         FAULTLINE_JAEGER_OTLP_ENDPOINT: at('jaegerGrpc'),

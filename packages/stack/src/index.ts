@@ -5,6 +5,14 @@ export { parseJaegerBody } from './explain-parse.js';
 export { renderTree } from './explain-render.js';
 export { buildTree, type TraceTree } from './explain-tree.js';
 export * from './fleet.js';
+export {
+  type CollectorPorts,
+  collectorPortEnv,
+  freeCollectorPorts,
+  freeJaegerPorts,
+  type JaegerPorts,
+  jaegerPortEnv,
+} from './port-env.js';
 export { freePort } from './ports.js';
 export { type ManagedProcess, startProcess, waitHealthy } from './process.js';
 export { renderAlertmanagerConfig, renderPrometheusConfig } from './render.js';

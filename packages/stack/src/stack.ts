@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { collectorPortEnv, jaegerPortEnv } from './port-env.js';
 import { freePorts } from './ports.js';
 import { type ManagedProcess, startProcess, waitHealthy } from './process.js';
 import { renderAlertmanagerConfig, renderPrometheusConfig } from './render.js';
@@ -205,19 +206,23 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     FAULTLINE_BIND_HOST: '127.0.0.1',
-    FAULTLINE_COLLECTOR_OTLP_GRPC_PORT: String(ports.otlpGrpc),
-    FAULTLINE_COLLECTOR_OTLP_HTTP_PORT: String(ports.otlpHttp),
-    FAULTLINE_COLLECTOR_HEALTH_PORT: String(ports.collectorHealth),
-    FAULTLINE_COLLECTOR_ZPAGES_PORT: String(ports.collectorZpages),
-    FAULTLINE_COLLECTOR_PROMETHEUS_PORT: String(ports.collectorPrometheus),
-    FAULTLINE_COLLECTOR_TELEMETRY_PORT: String(ports.collectorTelemetry),
+    ...collectorPortEnv({
+      otlpGrpc: ports.otlpGrpc,
+      otlpHttp: ports.otlpHttp,
+      health: ports.collectorHealth,
+      zpages: ports.collectorZpages,
+      prometheus: ports.collectorPrometheus,
+      telemetry: ports.collectorTelemetry,
+    }),
     FAULTLINE_JAEGER_OTLP_ENDPOINT: `127.0.0.1:${ports.jaegerOtlpGrpc}`,
-    FAULTLINE_JAEGER_OTLP_GRPC_PORT: String(ports.jaegerOtlpGrpc),
-    FAULTLINE_JAEGER_OTLP_HTTP_PORT: String(ports.jaegerOtlpHttp),
-    FAULTLINE_JAEGER_QUERY_HTTP_PORT: String(ports.jaegerQueryHttp),
-    FAULTLINE_JAEGER_QUERY_GRPC_PORT: String(ports.jaegerQueryGrpc),
-    FAULTLINE_JAEGER_HEALTH_PORT: String(ports.jaegerHealth),
-    FAULTLINE_JAEGER_METRICS_PORT: String(ports.jaegerMetrics),
+    ...jaegerPortEnv({
+      otlpGrpc: ports.jaegerOtlpGrpc,
+      otlpHttp: ports.jaegerOtlpHttp,
+      queryHttp: ports.jaegerQueryHttp,
+      queryGrpc: ports.jaegerQueryGrpc,
+      health: ports.jaegerHealth,
+      metrics: ports.jaegerMetrics,
+    }),
     FAULTLINE_JAEGER_DATA_DIR: join(dataDir, 'jaeger'),
     FAULTLINE_JAEGER_RETENTION: `${retention.traces}h`,
     FAULTLINE_VICTORIALOGS_URL: logsUrl,
