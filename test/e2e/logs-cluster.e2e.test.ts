@@ -155,7 +155,14 @@ describe('the log store as a cluster (two storage nodes behind a front node)', (
   });
 
   it('with a storage node down, inserts go to the other node, a query names the missing node, and nothing is lost once it is back', async () => {
-    await nodes.b.proc!.stop();
+    // VictoriaLogs flushes its in-memory rows on SIGTERM, after up to 7 s of graceful HTTP
+    // shutdown (the front keeps connections open): give it that time, as restartProgram does, and
+    // make sure it was not the SIGKILL fallback that ended it (that would lose unflushed rows).
+    const b = nodes.b.proc!;
+    await b.stop(20_000);
+    expect(b.child.signalCode, 'storage b ended by SIGKILL, not by its own SIGTERM shutdown').not.toBe(
+      'SIGKILL',
+    );
     const bBefore = 120 - (await count('a'));
     const aBefore = await count('a');
     const during = await failures(30);

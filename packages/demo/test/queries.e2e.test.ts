@@ -89,16 +89,26 @@ function pollAlerts(): Promise<void> {
 
 beforeAll(async () => {
   poller = pollAlerts();
-  demo = await startDemo(stack, {
-    gateway: {
-      // Opens only when nearly every call fails (the crash), so scattered retryable faults run all
-      // their attempts and give up as `exhausted` (what FaultlineRetryExhaustionRising watches).
-      GATEWAY_BREAKER_KIND: 'sampling',
-      GATEWAY_BREAKER_THRESHOLD_PERCENT: '90',
-      GATEWAY_BREAKER_HALF_OPEN_MS: '1000',
-      GATEWAY_RETRY_DELAY_MS: '10',
+  demo = await startDemo(
+    stack,
+    {
+      gateway: {
+        // Opens only when nearly every call fails (the crash), so scattered retryable faults run all
+        // their attempts and give up as `exhausted` (what FaultlineRetryExhaustionRising watches).
+        GATEWAY_BREAKER_KIND: 'sampling',
+        GATEWAY_BREAKER_THRESHOLD_PERCENT: '90',
+        // Open for 3 s at a time: longer than the 2 s scrape and evaluation interval, so Prometheus
+        // sees faultline_circuit_state == 2 whenever the breaker opens (at 1 s it could open and
+        // half-open again between two scrapes).
+        GATEWAY_BREAKER_HALF_OPEN_MS: '3000',
+        GATEWAY_RETRY_DELAY_MS: '10',
+      },
+      // The worker stays down 6 s. The retry budget (on by default) keeps failing attempts near the
+      // offered calls, so the breaker's 5 s window reaches 90% failures only about 4.5 s into the
+      // outage; the demo's 3 s restart (plus the worker's start-up) left that to chance.
     },
-  });
+    6_000,
+  );
   const mix = parseMix(
     'healthy:40,latency:8,deadline:3,inventory_503:3,validation:3,authentication:2,authorization:2,not_found:3,' +
       'conflict:2,rate_limit:3,timeout:3,network:4,resource:4,dependency:4,execution:3,configuration:2,system:4,cancelled:2',
