@@ -10,6 +10,8 @@ export function sideBySide(
     target: Target;
     time?: number;
     rounds?: number;
+    /** Odd rounds measure the candidate first (default: the baseline always first). */
+    alternate?: boolean;
   },
 ): Promise<void>;
 export function reportMeasured(

@@ -8,7 +8,7 @@ const results = [];
  * @param {string} title what is compared
  * @param {{ baseline: [string, () => unknown], candidate: [string, () => unknown],
  *           target: { kind: 'time-ratio-max' | 'speedup-min' | 'throughput-ratio-min', value: number },
- *           time?: number, rounds?: number }} spec
+ *           time?: number, rounds?: number, alternate?: boolean }} spec
  *  time-ratio-max: candidate time / baseline time must be <= value (e.g. 1.2x).
  *  speedup-min: baseline time / candidate time must be >= value (candidate is faster).
  *  throughput-ratio-min: candidate ops/s / baseline ops/s must be >= value.
@@ -20,10 +20,14 @@ export async function sideBySide(title, spec) {
   const cand = [];
   for (let round = 0; round < rounds; round++) {
     const bench = new Bench({ time, warmupTime: 50 });
+    // alternate: odd rounds measure the candidate first, so whatever one task leaves behind (GC
+    // debt, pooled connections) does not always land on the same side.
+    const candidateFirst = spec.alternate === true && round % 2 === 1;
+    if (candidateFirst) bench.add(spec.candidate[0], spec.candidate[1]);
     bench.add(spec.baseline[0], spec.baseline[1]);
-    bench.add(spec.candidate[0], spec.candidate[1]);
+    if (!candidateFirst) bench.add(spec.candidate[0], spec.candidate[1]);
     await bench.run();
-    const [b, c] = bench.tasks;
+    const [b, c] = candidateFirst ? [bench.tasks[1], bench.tasks[0]] : bench.tasks;
     base.push(meanNs(b));
     cand.push(meanNs(c));
   }
