@@ -5,12 +5,11 @@
 // 200, Prometheus pull) and the same app. Both sets of services run side by side; rounds alternate
 // which is measured first; each round is a fixed number of requests at fixed concurrency; the
 // figure is the median throughput. Target: ours >= 0.97x the stock register's.
-import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, reportMeasured } from '../../../scripts/bench-lib.mjs';
+import { startSink } from './sink.mjs';
 
 type Demo = typeof import('../src/index.js');
 type Services = Awaited<ReturnType<Demo['startServices']>>;
@@ -21,24 +20,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1_500);
 const CONCURRENCY = 8;
 const INSTRUMENTATIONS = 'http,undici,grpc,pino';
-
-/** An OTLP sink: accepts every export and drops it, like a healthy collector; counts trace exports. */
-async function startSink(): Promise<{ url: string; traceExports: () => number; close: () => void }> {
-  let traces = 0;
-  const server = createServer((req, res) => {
-    if (req.url === '/v1/traces') traces++;
-    req.resume();
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  return {
-    url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
-    traceExports: () => traces,
-    close: () => server.close(),
-  };
-}
 
 async function start(preload: string, label: string, sinkUrl: string): Promise<Services> {
   return demo.startServices({

@@ -1,0 +1,1 @@
+export function startSink(): Promise<{ url: string; traceExports: () => number; close: () => void }>;
