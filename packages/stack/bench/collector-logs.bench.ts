@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, requireTool, startProcess, startStack, waitHealthy } from '@faultline/stack';
+import { metricSum } from './prom-text.mjs';
 
 const SECONDS = Number(process.env.BENCH_COLLECTOR_SECONDS ?? 6);
 const WORKERS = 2;
@@ -50,15 +51,6 @@ service:
       processors: [batch]
       exporters: [debug]
 `;
-
-async function metric(url: string, name: string, match = ''): Promise<number> {
-  const text = await (await fetch(url)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith(name) && line.includes(match)) sum += Number(line.split(' ').pop());
-  }
-  return sum;
-}
 
 /** telemetrygen logs, unthrottled, for SECONDS; returns the wall time it ran. */
 function load(otlpHttpPort: number): number {
@@ -104,12 +96,12 @@ async function full(): Promise<{
   try {
     const seconds = load(stack.ports.otlpHttp);
     const telemetry = stack.urls.collectorTelemetry;
-    const accepted = await metric(telemetry, 'otelcol_receiver_accepted_log_records');
+    const accepted = await metricSum(telemetry, 'otelcol_receiver_accepted_log_records');
     // Wait (bounded) for the batch and the exporter queue to drain into the store.
     const deadline = Date.now() + 60_000;
     let sent = 0;
     while (Date.now() < deadline) {
-      sent = await metric(telemetry, 'otelcol_exporter_sent_log_records', 'otlp_http/victorialogs');
+      sent = await metricSum(telemetry, 'otelcol_exporter_sent_log_records', 'otlp_http/victorialogs');
       if (sent >= accepted) break;
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -150,7 +142,7 @@ async function baseline(): Promise<{ accepted: number; seconds: number }> {
   try {
     await waitHealthy(collector, `http://127.0.0.1:${ports.health}/`, 60_000);
     const seconds = load(ports.http);
-    const accepted = await metric(
+    const accepted = await metricSum(
       `http://127.0.0.1:${ports.telemetry}/metrics`,
       'otelcol_receiver_accepted_log_records',
     );

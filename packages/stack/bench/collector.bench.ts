@@ -21,6 +21,7 @@ import {
   waitHealthy,
 } from '@faultline/stack';
 import { median } from '../../../scripts/bench-lib.mjs';
+import { metricSum } from './prom-text.mjs';
 
 const SECONDS = Number(process.env.BENCH_COLLECTOR_SECONDS ?? 6);
 const TRACES_PER_REQUEST = 10;
@@ -123,15 +124,6 @@ async function drive(url: string, rate?: number): Promise<Load> {
   return { accepted, failed, seconds: (Date.now() - start) / 1000, failingTraces };
 }
 
-async function metric(url: string, name: string, match = ''): Promise<number> {
-  const text = await (await fetch(url)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith(name) && line.includes(match)) sum += Number(line.split(' ').pop());
-  }
-  return sum;
-}
-
 /** Spans Jaeger holds for one trace ID (0 when it has none). */
 async function jaegerSpans(queryPort: number, traceId: string): Promise<number> {
   const res = await fetch(`http://127.0.0.1:${queryPort}/api/traces/${traceId}`);
@@ -154,7 +146,7 @@ async function checkKept(
   await new Promise((r) => setTimeout(r, 6_500));
   let last = -1;
   for (let i = 0; i < 30; i++) {
-    const sent = await metric(telemetry, 'otelcol_exporter_sent_spans', 'otlp/jaeger');
+    const sent = await metricSum(telemetry, 'otelcol_exporter_sent_spans', 'otlp/jaeger');
     if (sent === last) break;
     last = sent;
     await new Promise((r) => setTimeout(r, 1_000));
@@ -173,7 +165,7 @@ async function checkKept(
       }
     }),
   );
-  const droppedTooEarly = await metric(
+  const droppedTooEarly = await metricSum(
     telemetry,
     'otelcol_processor_tail_sampling_sampling_trace_dropped_too_early',
   );
@@ -244,7 +236,7 @@ async function runCollector(
     procs.push(collector);
     await waitHealthy(collector, `http://127.0.0.1:${ports.health}/`, 60_000);
     const load = await drive(`http://127.0.0.1:${ports.http}/v1/traces`, options.rate);
-    const refused = await metric(
+    const refused = await metricSum(
       `http://127.0.0.1:${ports.telemetry}/metrics`,
       'otelcol_receiver_refused_spans',
     );

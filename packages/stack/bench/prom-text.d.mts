@@ -1,0 +1,1 @@
+export function metricSum(url: string, name: string, match?: string): Promise<number>;
