@@ -12,7 +12,7 @@ import { renderFleetPrometheusConfig } from './fleet-render.js';
 import { collectorPortEnv, jaegerPortEnv } from './port-env.js';
 import { freePorts } from './ports.js';
 import { type ManagedProcess, startProcess, waitHealthy } from './process.js';
-import { renderAlertmanagerConfig } from './render.js';
+import { renderAlertmanagerConfig, writeServiceTargets } from './render.js';
 import { appEnv } from './stack.js';
 import { repoRoot, requireTool } from './tools.js';
 import { StackError } from './usage-error.js';
@@ -280,11 +280,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<RunningFle
   const notifications: FleetNotification[] = [];
   const servicesFile = join(runDir, 'services.json');
   const targets = new Set(options.serviceTargets ?? []);
-  const writeTargets = () =>
-    writeFileSync(
-      servicesFile,
-      JSON.stringify([{ targets: [...targets], labels: { job: 'faultline-services' } }]),
-    );
+  const writeTargets = () => writeServiceTargets(servicesFile, targets);
   writeTargets();
   let webhook: Server | undefined;
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 
@@ -67,4 +67,9 @@ export function renderPrometheusConfig(input: PrometheusRenderInput): string {
 export function renderAlertmanagerConfig(repo: string, webhookOrigin: string): string {
   const text = readFileSync(join(repo, 'prometheus', 'alertmanager.yml'), 'utf8');
   return text.replaceAll('http://127.0.0.1:9099', webhookOrigin.replace(/\/$/, ''));
+}
+
+/** The file_sd list Prometheus reads the services from (job `faultline-services`), rewritten whole. */
+export function writeServiceTargets(file: string, targets: Iterable<string>): void {
+  writeFileSync(file, JSON.stringify([{ targets: [...targets], labels: { job: 'faultline-services' } }]));
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { collectorPortEnv, jaegerPortEnv } from './port-env.js';
 import { freePorts } from './ports.js';
 import { type ManagedProcess, startProcess, waitHealthy } from './process.js';
-import { renderAlertmanagerConfig, renderPrometheusConfig } from './render.js';
+import { renderAlertmanagerConfig, renderPrometheusConfig, writeServiceTargets } from './render.js';
 import { repoRoot, requireTool } from './tools.js';
 import { StackError } from './usage-error.js';
 
@@ -194,11 +194,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
 
   const servicesFile = join(runDir, 'services.json');
   const targets = new Set(options.serviceTargets ?? []);
-  const writeTargets = () =>
-    writeFileSync(
-      servicesFile,
-      JSON.stringify([{ targets: [...targets], labels: { job: 'faultline-services' } }]),
-    );
+  const writeTargets = () => writeServiceTargets(servicesFile, targets);
   writeTargets();
 
   const logsUrl = `http://127.0.0.1:${ports.logs}`;
